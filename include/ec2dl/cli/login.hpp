@@ -1,0 +1,17 @@
+#pragma once
+
+namespace CLI {
+class App;
+}
+namespace ec2dl::core {
+class Context;
+}
+
+namespace ec2dl::cli::login_cmd {
+
+struct Options {};
+
+void setup(CLI::App& app, Options& options);
+int run(const Options& options, core::Context& ctx);
+
+}  // namespace ec2dl::cli::login_cmd

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <libssh/libssh.h>
+#include <libssh/sftp.h>
+
+#include <memory>
+#include <type_traits>
+
+namespace ec2dl::ssh {
+
+// Owns a libssh handle from the line the C call returns it.
+template <auto Free>
+struct CDeleter {
+  template <class T>
+  void operator()(T* p) const noexcept {
+    if (p != nullptr) {
+      Free(p);
+    }
+  }
+};
+
+template <class Handle, auto Free>
+using CHandle = std::unique_ptr<std::remove_pointer_t<Handle>, CDeleter<Free>>;
+
+using SessionHandle = CHandle<ssh_session, ssh_free>;
+using ChannelHandle = CHandle<ssh_channel, ssh_channel_free>;
+using EventHandle = CHandle<ssh_event, ssh_event_free>;
+using KeyHandle = CHandle<ssh_key, ssh_key_free>;
+using SftpHandle = CHandle<sftp_session, sftp_free>;
+
+inline void free_ssh_string(char* s) {
+  ssh_string_free_char(s);
+}
+using SshString = std::unique_ptr<char, CDeleter<free_ssh_string>>;
+
+inline void free_known_hosts_entry(ssh_knownhosts_entry* e) {
+  ssh_knownhosts_entry_free(e);
+}
+using KnownHostsEntryHandle =
+    std::unique_ptr<ssh_knownhosts_entry, CDeleter<free_known_hosts_entry>>;
+
+}  // namespace ec2dl::ssh

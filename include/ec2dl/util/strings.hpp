@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ec2dl::util {
+
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+// Splits on a multi-character separator; "a, b" with ", " gives {"a", "b"}.
+std::vector<std::string> split(std::string_view s, std::string_view sep);
+std::string join(const std::vector<std::string>& parts, std::string_view sep);
+bool starts_with(std::string_view s, std::string_view prefix);
+bool ends_with(std::string_view s, std::string_view suffix);
+std::string to_lower(std::string_view s);
+
+// Parses a whole string as a base-10 integer; nullopt on anything else (sign allowed).
+std::optional<std::int64_t> parse_int(std::string_view s);
+std::optional<std::uint64_t> parse_uint(std::string_view s);
+// Parses a whole string as a finite decimal number ("69.85"); nullopt otherwise.
+std::optional<double> parse_double(std::string_view s);
+
+// Replaces C0/C1 control characters and DEL (and invalid UTF-8 bytes) with '?', keeping
+// tabs when keep_tab is set, so text from a server cannot drive the local terminal.
+std::string sanitize_for_terminal(std::string_view s, bool keep_tab = false);
+
+// The number of terminal columns a sanitized string takes (UTF-8 code points; wide
+// characters are not special-cased).
+std::size_t display_width(std::string_view s);
+
+// Shortens to at most `width` columns, ending with "…" when cut.
+std::string truncate_display(std::string_view s, std::size_t width);
+
+}  // namespace ec2dl::util

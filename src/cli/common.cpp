@@ -1,0 +1,41 @@
+#include "ec2dl/cli/common.hpp"
+
+#include <fmt/format.h>
+
+#include "ec2dl/util/strings.hpp"
+
+namespace ec2dl::cli {
+
+core::Result<ssh::Session> connect(core::Context& ctx) {
+  auto target = ctx.target();
+  if (!target) {
+    return std::unexpected(target.error());
+  }
+  return ssh::Session::connect(*target);
+}
+
+int report(const core::Error& error) {
+  // Messages may quote what the server or the user sent: keep them on one line and inert.
+  fmt::print(stderr, "ec2dl: error: {}\n", util::sanitize_for_terminal(error.message()));
+  if (!error.hint().empty()) {
+    fmt::print(stderr, "ec2dl: hint: {}\n", util::sanitize_for_terminal(error.hint()));
+  }
+  return error.exit_code();
+}
+
+void warn(const std::string& message) {
+  fmt::print(stderr, "ec2dl: warning: {}\n", util::sanitize_for_terminal(message));
+}
+
+std::string_view exit_status_table() {
+  return "Exit status:\n"
+         "  0     success\n"
+         "  1     failed (bad job id, transfer error, remote script error, ...)\n"
+         "  2     usage error (bad option or argument)\n"
+         "  130   interrupted (Ctrl-C)\n"
+         "  255   ssh-level failure: connect, authentication, host key, dead connection\n"
+         "  N     exec, run --wait/-f, wait, tail -f JOB: the remote command's or job's own\n"
+         "        status (128+N when it died of signal N)\n";
+}
+
+}  // namespace ec2dl::cli

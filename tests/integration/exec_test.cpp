@@ -1,0 +1,128 @@
+// ec2dl exec against a real sshd: statuses, streams, stdin, hostile arguments, login shells.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support/sandbox.hpp"
+
+namespace ec2dl::test {
+namespace {
+
+TEST(Exec, ExitStatusIsTheRemoteCommands) {
+  auto& sb = sandbox();
+  EXPECT_EQ(sb.ec2dl({"exec", "--", "true"}).status, 0);
+  EXPECT_EQ(sb.ec2dl({"exec", "--", "false"}).status, 1);
+  EXPECT_EQ(sb.ec2dl({"-H", "sandbox", "exec", "--", "sh", "-c", "exit 42"}).status, 42);
+  EXPECT_EQ(sb.ec2dl({"exec", "-c", "exit 7"}).status, 7);
+}
+
+TEST(Exec, SignalDeathIs128PlusN) {
+  auto& sb = sandbox();
+  EXPECT_EQ(sb.ec2dl({"exec", "-c", "kill -TERM $$"}).status, 128 + 15);
+  EXPECT_EQ(sb.ec2dl({"exec", "-c", "kill -KILL $$"}).status, 128 + 9);
+}
+
+TEST(Exec, StdoutAndStderrStayApart) {
+  auto r = sandbox().ec2dl({"exec", "-c", "echo out; echo err >&2; echo out2"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "out\nout2\n");
+  EXPECT_EQ(r.err, "err\n");
+}
+
+TEST(Exec, LargeStderrBeforeStdoutDoesNotDeadlock) {
+  auto r =
+      sandbox().ec2dl({"exec", "-c", "head -c 3000000 /dev/zero >&2; head -c 1000000 /dev/zero"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out.size(), 1000000u);
+  EXPECT_EQ(r.err.size(), 3000000u);
+}
+
+TEST(Exec, HundredMegabytesThroughStdoutIntact) {
+  // The remote side prints a checksum of what it sent, computed on the server.
+  auto& sb = sandbox();
+  auto r = sb.ec2dl({"exec", "-c",
+                     "f=$(mktemp) && head -c 100000000 /dev/urandom >\"$f\" && "
+                     "md5sum <\"$f\" >&2 && cat \"$f\"; rm -f \"$f\""},
+                    {.timeout_s = 300});
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.out.size(), 100000000u);
+  const auto local = run_process({"md5sum"}, {.input = r.out});
+  EXPECT_EQ(local.out.substr(0, 32), r.err.substr(0, 32));
+}
+
+TEST(Exec, StdinIsForwardedWhenNotATerminal) {
+  auto r = sandbox().ec2dl({"exec", "--", "sh", "-c", "wc -c; cat"}, {.input = "hello\n"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "6\n");
+  std::string big(5 * 1024 * 1024, 'x');
+  auto r2 = sandbox().ec2dl({"exec", "--", "wc", "-c"}, {.input = big});
+  EXPECT_EQ(r2.out, std::to_string(big.size()) + "\n");
+}
+
+TEST(Exec, TarPipeThroughStdin) {
+  auto& sb = sandbox();
+  sb.as_user(
+      "rm -rf tarsrc tardst && mkdir -p tarsrc/sub tardst && echo one > tarsrc/a && "
+      "echo two > 'tarsrc/sub/b c'");
+  auto tar =
+      run_process({"runuser", "-u", sb.user(), "--", "tar", "c", "-C", sb.home() + "/tarsrc", "."});
+  ASSERT_EQ(tar.status, 0);
+  auto r = sb.ec2dl({"exec", "--", "tar", "x", "-C", "tardst"}, {.input = tar.out});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb.as_user("cat tardst/a 'tardst/sub/b c'").out, "one\ntwo\n");
+}
+
+TEST(Exec, EachArgumentArrivesByteForByte) {
+  const std::vector<std::string> hostile = {
+      "my dir", "it's",     "\"quoted\"", "$(touch /tmp/pwned)",
+      "`id`",   "a\nb",     "*",          "~",
+      "$HOME",  ";exit 3",  "\\",         "-n",
+      "",       "\xff\xfe", "A=1",        "tab\there",
+      "!bang",  "x'\"y"};
+  std::vector<std::string> args = {"exec", "--", "printf", "%s\\0"};
+  args.insert(args.end(), hostile.begin(), hostile.end());
+  std::string expected;
+  for (const auto& h : hostile) {
+    expected += h;
+    expected += '\0';
+  }
+  for (const char* host : {"sandbox", "sandbox-bash"}) {
+    std::vector<std::string> with_host = {"-H", host};
+    with_host.insert(with_host.end(), args.begin(), args.end());
+    auto r = sandbox().ec2dl(with_host);
+    EXPECT_EQ(r.status, 0) << host << ": " << r.err;
+    EXPECT_EQ(r.out, expected) << host;
+  }
+}
+
+TEST(Exec, ShellStringRunsAsTyped) {
+  auto r = sandbox().ec2dl({"exec", "-c", "echo a b | tr ' ' '\\n' | wc -l"});
+  EXPECT_EQ(r.out, "2\n");
+}
+
+TEST(Exec, CommandsRunUnderBinShWhateverTheLoginShell) {
+  for (const char* host : {"sandbox", "sandbox-bash"}) {
+    // $BASH_VERSION is set only when bash runs the script; /bin/sh here is dash.
+    auto r = sandbox().ec2dl({"-H", host, "exec", "-c", "echo \"[${BASH_VERSION:-}]\""});
+    EXPECT_EQ(r.out, "[]\n") << host;
+  }
+}
+
+TEST(Exec, NothingToRunIsAUsageError) {
+  auto r = sandbox().ec2dl({"exec"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nothing to run"), std::string::npos) << r.err;
+  auto both = sandbox().ec2dl({"exec", "-c", "true", "--", "true"});
+  EXPECT_EQ(both.status, 2);
+}
+
+TEST(Exec, TtyGivesTheCommandATerminal) {
+  auto r = sandbox().ec2dl({"exec", "-t", "--", "sh", "-c", "test -t 1 && echo tty"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("tty"), std::string::npos);
+  auto plain = sandbox().ec2dl({"exec", "--", "sh", "-c", "test -t 1 || echo notty"});
+  EXPECT_EQ(plain.out, "notty\n");
+}
+
+}  // namespace
+}  // namespace ec2dl::test
