@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -75,9 +76,14 @@ std::string Sandbox::sshd_log() const {
 }
 
 RunOptions Sandbox::ec2dl_env(RunOptions options) const {
-  options.env.emplace("HOME", client_home());
-  options.env.emplace("EC2DL_HOST", "sandbox");
-  options.env.emplace("LC_ALL", "C.UTF-8");
+  auto set_default = [&](const std::string& name, const std::string& value) {
+    if (std::find(options.unset.begin(), options.unset.end(), name) == options.unset.end()) {
+      options.env.emplace(name, value);
+    }
+  };
+  set_default("HOME", client_home());
+  set_default("EC2DL_HOST", "sandbox");
+  set_default("LC_ALL", "C.UTF-8");
   for (const char* name : {"SSH_AUTH_SOCK", "EC2DL_REMOTE_DIR", "NO_COLOR", "EDITOR", "VISUAL",
                            "XDG_CONFIG_HOME", "TERM"}) {
     if (!options.env.contains(name)) {

@@ -1,0 +1,125 @@
+// ec2dl login driven through a real terminal (tmux), for a dash and a bash login shell.
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+
+#include "support/sandbox.hpp"
+
+namespace ec2dl::test {
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+class Login : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/ec2dl-login-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    m_dir = tmpl;
+    m_socket = "ec2dl-login-" + std::to_string(::getpid());
+  }
+  void TearDown() override {
+    tmux({"kill-server"});
+    std::filesystem::remove_all(m_dir);
+  }
+
+  ProcessResult tmux(const std::vector<std::string>& args) const {
+    std::vector<std::string> argv = {"tmux", "-L", m_socket};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv);
+  }
+
+  // Runs `ec2dl login` for `host` in a 100x30 terminal; the wrapper records the terminal
+  // settings before and after, and the exit status.
+  void start(const std::string& host) {
+    const auto& sb = sandbox();
+    const std::string script =
+        "stty -g > " + quote(m_dir + "/before") + "; env HOME=" + quote(sb.client_home()) +
+        " TERM=xterm " + quote(EC2DL_BINARY) + " -H " + host + " login; echo $? > " +
+        quote(m_dir + "/rc.tmp") + "; stty -g > " + quote(m_dir + "/after") + "; mv " +
+        quote(m_dir + "/rc.tmp") + " " + quote(m_dir + "/rc") + "; sleep 60";
+    ASSERT_EQ(tmux({"new-session", "-d", "-x", "100", "-y", "30", "sh -c " + quote(script)}).status,
+              0);
+  }
+
+  std::string screen() const { return tmux({"capture-pane", "-p"}).out; }
+
+  // A line ending in '$': the remote shell's prompt (capture-pane drops trailing spaces).
+  bool prompt_shown() const {
+    const auto text = "\n" + screen();
+    return text.find("$\n") != std::string::npos;
+  }
+
+  bool wait_for(const std::function<bool()>& done, int seconds = 30) const {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  std::string m_dir;
+  std::string m_socket;
+};
+
+TEST_F(Login, DashShellRunsTypedCommandsAndReturnsItsStatus) {
+  start("sandbox");
+  // The remote shell's prompt shows that it is ready to read (and the local terminal raw).
+  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  tmux({"send-keys", "echo $((6*7)); exit 3", "Enter"});
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  EXPECT_NE(screen().find("\n42\n"), std::string::npos) << screen();
+  EXPECT_EQ(read_text(m_dir + "/rc"), "3\n");
+  EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
+}
+
+TEST_F(Login, BashShellGetsTheWindowSizeAndTerm) {
+  start("sandbox-bash");
+  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  tmux({"send-keys", "echo \"size=$(stty size) term=$TERM\"; exit 0", "Enter"});
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  EXPECT_NE(screen().find("size=30 100 term=xterm"), std::string::npos) << screen();
+  EXPECT_EQ(read_text(m_dir + "/rc"), "0\n");
+  EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
+}
+
+TEST_F(Login, WindowSizeChangesAreForwarded) {
+  start("sandbox");
+  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  tmux({"resize-window", "-x", "90", "-y", "25"});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  tmux({"send-keys", "echo \"now=$(stty size)\"; exit", "Enter"});
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  EXPECT_NE(screen().find("now=25 90"), std::string::npos) << screen();
+}
+
+TEST_F(Login, TerminalIsRestoredWhenTheClientIsKilled) {
+  start("sandbox");
+  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  run_process({"pkill", "-TERM", "-f", std::string("^") + EC2DL_BINARY + " -H sandbox login"});
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
+}
+
+TEST(LoginWithoutTerminal, IsAClearError) {
+  auto r = sandbox().ec2dl({"login"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("needs a terminal"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ec2dl::test
