@@ -5,11 +5,20 @@
 # stand-in nvidia-smi on the users' PATH. The demo, the integration tests and the
 # benchmarks all use it.
 #
-#   scripts/sandbox.sh start [--dir DIR] [--port N] [--gpu-state NAME|DIR]
+#   scripts/sandbox.sh start [--dir DIR] [--port N] [--gpu-state NAME|DIR] [--netns]
 #   scripts/sandbox.sh stop  [--dir DIR] [--keep]
 #   scripts/sandbox.sh env   [--dir DIR]        print the variables below
 #   scripts/sandbox.sh alias [--dir DIR]        add "Host sandbox" to ~/.ssh/config
 #   scripts/sandbox.sh unalias                  remove it again
+#
+# With --netns the server gets a machine of its own: sshd runs in a network namespace
+# reached over a veth pair (198.18.0.0/15, the range set aside for network tests), with its
+# own boot id, so the fault tests can break things on purpose:
+#   scripts/sandbox.sh link down|up  [--dir DIR]   cut or restore the link
+#   scripts/sandbox.sh loss PERCENT  [--dir DIR]   drop that share of packets (nftables)
+#   scripts/sandbox.sh restart-sshd  [--dir DIR]   stop sshd and its sessions, start it again
+#   scripts/sandbox.sh reboot        [--dir DIR]   kill every process of the test users,
+#                                                  give the server a new boot id, restart sshd
 #
 # `start` prints shell assignments (also saved in DIR/env):
 #   SANDBOX_DIR SANDBOX_PORT SANDBOX_HOST SANDBOX_USER SANDBOX_USER_BASH SANDBOX_KEY
@@ -30,13 +39,17 @@ dir=/tmp/ec2dl-sandbox
 port=
 gpu_state=4x-h100
 keep=0
+netns=0
+arg=
 while [ $# -gt 0 ]; do
   case $1 in
+    --netns) netns=1; shift ;;
     --dir) dir=$2; shift 2 ;;
     --port) port=$2; shift 2 ;;
     --gpu-state) gpu_state=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    *) die "unknown option: $1" ;;
+    --*) die "unknown option: $1" ;;
+    *) arg=$1; shift ;;
   esac
 done
 
@@ -67,7 +80,9 @@ write_env() {
   cat >"$dir/env" <<ENV
 SANDBOX_DIR=$dir
 SANDBOX_PORT=$port
-SANDBOX_HOST=127.0.0.1
+SANDBOX_HOST=$host
+SANDBOX_NETNS=$ns
+SANDBOX_VETH=$veth
 SANDBOX_USER=$user
 SANDBOX_USER_BASH=$user_bash
 SANDBOX_HOME=$dir/home/$user
@@ -109,6 +124,27 @@ start() {
   port_in_use "$port" && die "port $port is in use"
   user="e2d-$port"
   user_bash="e2d-$port-b"
+  host=127.0.0.1 ns='' veth=''
+  if [ "$netns" = 1 ]; then
+    # One /30 of 198.18.0.0/15 per port: .1 is this machine's end, .2 the server's.
+    local index=$(( (port % 32768) * 4 ))
+    local base="198.$(( 18 + index / 65536 )).$(( (index / 256) % 256 ))"
+    local last=$(( index % 256 ))
+    ns="ec2dl-$port" veth="e2d${port}h" host="$base.$((last + 2))"
+    ip netns del "$ns" 2>/dev/null || true
+    ip link del "$veth" 2>/dev/null || true
+    ip netns add "$ns"
+    ip link add "$veth" type veth peer name "e2d${port}n"
+    ip link set "e2d${port}n" netns "$ns"
+    ip addr add "$base.$((last + 1))/30" dev "$veth"
+    # While the link is down, packets for the server must die here, never follow the
+    # default route out of this machine.
+    ip route replace blackhole "$base.$last/30" metric 4096
+    ip link set "$veth" up
+    ip netns exec "$ns" ip addr add "$host/30" dev "e2d${port}n"
+    ip netns exec "$ns" ip link set "e2d${port}n" up
+    ip netns exec "$ns" ip link set lo up
+  fi
 
   mkdir -p "$dir"
   dir=$(cd -- "$dir" && pwd)
@@ -136,7 +172,7 @@ start() {
 
   cat >"$dir/etc/sshd_config" <<CONF
 Port $port
-ListenAddress 127.0.0.1
+ListenAddress $host
 HostKey $dir/etc/ssh_host_ed25519_key
 PidFile $dir/sshd.pid
 AuthorizedKeysFile $dir/etc/authorized_keys/%u
@@ -155,17 +191,17 @@ SetEnv PATH=$dir/fake-gpu:/usr/local/bin:/usr/bin:/bin FAKE_GPU_STATE=$dir/gpu-s
 CONF
 
   local pub; pub=$(cut -d' ' -f1,2 "$dir/etc/ssh_host_ed25519_key.pub")
-  printf '[127.0.0.1]:%s %s\n' "$port" "$pub" >"$dir/client/known_hosts"
+  printf '[%s]:%s %s\n' "$host" "$port" "$pub" >"$dir/client/known_hosts"
   cat >"$dir/client/ssh_config" <<CONF
 Host sandbox
-  HostName 127.0.0.1
+  HostName $host
   Port $port
   User $user
   IdentityFile $dir/client/id_ed25519
   UserKnownHostsFile $dir/client/known_hosts
 
 Host sandbox-bash
-  HostName 127.0.0.1
+  HostName $host
   Port $port
   User $user_bash
   IdentityFile $dir/client/id_ed25519
@@ -176,19 +212,53 @@ CONF
   cp "$dir/client/known_hosts" "$dir/client/home/.ssh/known_hosts"
   chmod 600 "$dir/client/home/.ssh/config" "$dir/client/home/.ssh/known_hosts"
 
+  cat /proc/sys/kernel/random/boot_id >"$dir/boot_id"
+  chmod 644 "$dir/boot_id"
+  : >"$dir/sshd.log"
+  write_env
+  start_sshd
+  cat "$dir/env"
+}
+
+# Starts sshd (in the namespace, with the sandbox's boot id, when there is one) and waits
+# until it listens.
+start_sshd() {
   mkdir -p /run/sshd
   chmod 755 /run/sshd
-  : >"$dir/sshd.log"
-  /usr/sbin/sshd -f "$dir/etc/sshd_config" -E "$dir/sshd.log" || {
-    cat "$dir/sshd.log" >&2; die "sshd did not start"; }
+  if [ -n "$ns" ]; then
+    # shellcheck disable=SC2016  # $1..$3 expand in the inner sh
+    ip netns exec "$ns" sh -c 'mount --bind "$1" /proc/sys/kernel/random/boot_id && exec /usr/sbin/sshd -f "$2" -E "$3"' \
+      sandbox-sshd "$dir/boot_id" "$dir/etc/sshd_config" "$dir/sshd.log" || {
+      cat "$dir/sshd.log" >&2; die "sshd did not start"; }
+  else
+    /usr/sbin/sshd -f "$dir/etc/sshd_config" -E "$dir/sshd.log" || {
+      cat "$dir/sshd.log" >&2; die "sshd did not start"; }
+  fi
   local i=0
-  while ! port_in_use "$port"; do
+  while ! listening; do
     i=$((i + 1))
     [ $i -lt 100 ] || { cat "$dir/sshd.log" >&2; die "sshd is not listening on $port"; }
     sleep 0.05
   done
-  write_env
-  cat "$dir/env"
+}
+
+listening() {
+  if [ -n "$ns" ]; then
+    ip netns exec "$ns" ss -Hltn "sport = :$port" 2>/dev/null | grep -q .
+  else
+    port_in_use "$port"
+  fi
+}
+
+# Stops the listening sshd and every session it serves.
+stop_sshd() {
+  if [ -f "$dir/sshd.pid" ]; then
+    kill "$(cat "$dir/sshd.pid")" 2>/dev/null || true
+  fi
+  pkill -KILL -f "^sshd: ($user|$user_bash)[@ ]" 2>/dev/null || true
+  local i=0
+  while listening && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
+  rm -f "$dir/sshd.pid"
 }
 
 load_env() {
@@ -198,14 +268,15 @@ load_env() {
   user=$SANDBOX_USER
   user_bash=$SANDBOX_USER_BASH
   port=$SANDBOX_PORT
+  host=$SANDBOX_HOST
+  ns=${SANDBOX_NETNS:-}
+  veth=${SANDBOX_VETH:-}
 }
 
 stop() {
   [ -f "$dir/env" ] || return 0
   load_env
-  if [ -f "$dir/sshd.pid" ]; then
-    kill "$(cat "$dir/sshd.pid")" 2>/dev/null || true
-  fi
+  stop_sshd
   local u
   for u in "$user" "$user_bash"; do
     pkill -KILL -u "$u" 2>/dev/null || true
@@ -214,9 +285,57 @@ stop() {
   for u in "$user" "$user_bash"; do
     userdel "$u" >/dev/null 2>&1 || true
   done
+  if [ -n "$ns" ]; then
+    ip netns del "$ns" 2>/dev/null || true
+    ip link del "$veth" 2>/dev/null || true
+    ip route del blackhole "${host%.*}.$(( ${host##*.} - 2 ))/30" metric 4096 2>/dev/null || true
+  fi
   if [ "$keep" = 0 ]; then
     rm -rf "$dir"
   fi
+}
+
+need_netns() {
+  load_env
+  [ -n "$ns" ] || die "this sandbox has no network namespace (start it with --netns)"
+}
+
+link() {
+  need_netns
+  case $arg in
+    up|down) ip link set "$veth" "$arg" ;;
+    *) die "usage: sandbox.sh link up|down" ;;
+  esac
+}
+
+loss() {
+  need_netns
+  command -v nft >/dev/null 2>&1 || die "nft not found: apt-get install nftables"
+  ip netns exec "$ns" nft delete table inet ec2dl_loss 2>/dev/null || true
+  [ "${arg:-0}" = 0 ] && return 0
+  ip netns exec "$ns" nft -f - <<NFT
+table inet ec2dl_loss {
+  chain in { type filter hook input priority 0; numgen random mod 1000 < $(( arg * 10 )) drop; }
+  chain out { type filter hook output priority 0; numgen random mod 1000 < $(( arg * 10 )) drop; }
+}
+NFT
+}
+
+restart_sshd() {
+  load_env
+  stop_sshd
+  start_sshd
+}
+
+reboot() {
+  need_netns
+  stop_sshd
+  local u
+  for u in "$user" "$user_bash"; do
+    pkill -KILL -u "$u" 2>/dev/null || true
+  done
+  cat /proc/sys/kernel/random/uuid >"$dir/boot_id"
+  start_sshd
 }
 
 ssh_alias() {
@@ -250,5 +369,9 @@ case $action in
   env) load_env; cat "$dir/env" ;;
   alias) ssh_alias ;;
   unalias) unalias_config ;;
+  link) link ;;
+  loss) loss ;;
+  restart-sshd) restart_sshd ;;
+  reboot) reboot ;;
   *) die "unknown action: $action" ;;
 esac
