@@ -25,7 +25,7 @@ packages=(
   libarchive-dev libssl-dev libtomlplusplus-dev
   # run and test: the sandbox server and the tools the tests drive
   openssh-server openssh-client dash bash coreutils findutils tar gawk procps psmisc
-  iproute2 util-linux bsdutils passwd tmux rsync python3 shellcheck
+  iproute2 nftables util-linux bsdutils passwd tmux rsync python3 shellcheck
 )
 
 missing=()
