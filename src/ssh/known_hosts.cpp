@@ -1,5 +1,6 @@
 #include "ec2dl/ssh/known_hosts.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -112,13 +113,32 @@ core::Result<void> record_host_key(const std::string& file, const std::string& n
       ::chmod(dir.c_str(), 0700);
     }
   }
+  // A known_hosts "file" that is a device (/dev/null) or a FIFO is appended to in place;
+  // only regular files are replaced atomically. A symlink is followed, so the link stays.
+  std::string target_file = file;
+  struct stat lst {};
+  if (::lstat(file.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    std::error_code ec;
+    const auto resolved = std::filesystem::canonical(file, ec);
+    if (ec) {
+      return fail(ErrorKind::config, fmt::format("update {}: {}", file, ec.message()));
+    }
+    target_file = resolved.string();
+  }
   std::string contents;
   mode_t mode = 0600;
   struct stat st {};
-  if (::stat(file.c_str(), &st) == 0) {
+  if (::stat(target_file.c_str(), &st) == 0) {
+    if (!S_ISREG(st.st_mode)) {
+      util::UniqueFd fd(::open(target_file.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+      if (!fd.valid() || util::write_all(fd.get(), entry) != 0) {
+        return fail(ErrorKind::config, fmt::format("update {}: {}", file, std::strerror(errno)));
+      }
+      return core::ok();
+    }
     mode = st.st_mode & 07777;
     errno = 0;
-    auto existing = util::read_file(file, 64u << 20);
+    auto existing = util::read_file(target_file, 64u << 20);
     if (!existing) {
       return fail(ErrorKind::config, fmt::format("read {}: {}", file, std::strerror(errno)));
     }
@@ -128,7 +148,7 @@ core::Result<void> record_host_key(const std::string& file, const std::string& n
     }
   }
   contents += entry;
-  if (const int err = util::write_file_atomic(file, contents, mode); err != 0) {
+  if (const int err = util::write_file_atomic(target_file, contents, mode); err != 0) {
     return fail(ErrorKind::config, fmt::format("update {}: {}", file, std::strerror(err)));
   }
   return core::ok();

@@ -79,7 +79,26 @@ std::string expand_tilde(std::string_view path) {
   return std::string(path);
 }
 
-int write_file_atomic(const std::filesystem::path& path, std::string_view contents, mode_t mode) {
+int write_file_atomic(const std::filesystem::path& given, std::string_view contents, mode_t mode) {
+  // Replace only regular files: a device such as /dev/null must never become a file, and a
+  // symlink keeps pointing where it did (its target is replaced).
+  std::filesystem::path path = given;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (S_ISLNK(st.st_mode)) {
+      std::error_code ec;
+      path = std::filesystem::canonical(given, ec);
+      if (ec) {
+        return ec.value();
+      }
+      if (::stat(path.c_str(), &st) != 0) {
+        return errno;
+      }
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return EINVAL;
+    }
+  }
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp.XXXXXX")).string();
   const int raw = ::mkstemp(tmpl.data());

@@ -162,6 +162,29 @@ TEST_F(Connect, AcceptNewRecordsTheKeyThenStrictAcceptsIt) {
   EXPECT_EQ(again.status, 0) << again.err;
 }
 
+TEST_F(Connect, AcceptNewNeverReplacesADeviceOrALink) {
+  // A copy of /dev/null: recording a key there must leave it a character device.
+  ASSERT_EQ(run_process({"mknod", "-m", "666", path("nulldev"), "c", "1", "3"}).status, 0);
+  auto r = sandbox().ec2dl(
+      direct(path("nulldev")) +
+          std::vector<std::string>{"--host-key-check", "accept-new", "exec", "--", "true"},
+      bare_home());
+  EXPECT_EQ(r.status, 0) << r.err;
+  struct stat st {};
+  ASSERT_EQ(::lstat(path("nulldev").c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  // A symlinked known_hosts stays a symlink; its target gets the key.
+  write_text(path("real_known_hosts"), "");
+  fs::create_symlink(path("real_known_hosts"), path("link_known_hosts"));
+  auto l = sandbox().ec2dl(
+      direct(path("link_known_hosts")) +
+          std::vector<std::string>{"--host-key-check", "accept-new", "exec", "--", "true"},
+      bare_home());
+  EXPECT_EQ(l.status, 0) << l.err;
+  EXPECT_TRUE(fs::is_symlink(path("link_known_hosts")));
+  EXPECT_NE(read_text(path("real_known_hosts")).find("ssh-ed25519"), std::string::npos);
+}
+
 TEST_F(Connect, ChangedHostKeyIsRefusedUnderEveryMode) {
   // A known_hosts line for the sandbox's address with some other ed25519 key.
   ASSERT_EQ(

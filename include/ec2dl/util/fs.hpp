@@ -25,6 +25,8 @@ std::string expand_tilde(std::string_view path);
 
 // Writes `contents` to `path` atomically: a temporary file in the same folder with `mode`,
 // fsync'd, then renamed over `path`. Returns 0 or an errno; on failure nothing is left behind.
+// An existing symlink is followed; an existing path that is not a regular file is refused
+// (EINVAL), so a device such as /dev/null is never replaced.
 int write_file_atomic(const std::filesystem::path& path, std::string_view contents,
                       mode_t mode = 0600);
 
