@@ -19,6 +19,10 @@
 #   scripts/sandbox.sh restart-sshd  [--dir DIR]   stop sshd and its sessions, start it again
 #   scripts/sandbox.sh reboot        [--dir DIR]   kill every process of the test users,
 #                                                  give the server a new boot id, restart sshd
+# and, with or without --netns:
+#   scripts/sandbox.sh impostor      [--dir DIR]   replace sshd by one with another host key
+#                                                  on the same address (a man in the middle);
+#                                                  restart-sshd brings the real one back
 #
 # `start` prints shell assignments (also saved in DIR/env):
 #   SANDBOX_DIR SANDBOX_PORT SANDBOX_HOST SANDBOX_USER SANDBOX_USER_BASH SANDBOX_KEY
@@ -221,17 +225,17 @@ CONF
 }
 
 # Starts sshd (in the namespace, with the sandbox's boot id, when there is one) and waits
-# until it listens.
+# until it listens. Extra arguments go to sshd.
 start_sshd() {
   mkdir -p /run/sshd
   chmod 755 /run/sshd
   if [ -n "$ns" ]; then
     # shellcheck disable=SC2016  # $1..$3 expand in the inner sh
-    ip netns exec "$ns" sh -c 'mount --bind "$1" /proc/sys/kernel/random/boot_id && exec /usr/sbin/sshd -f "$2" -E "$3"' \
-      sandbox-sshd "$dir/boot_id" "$dir/etc/sshd_config" "$dir/sshd.log" || {
+    ip netns exec "$ns" sh -c 'b=$1; shift; mount --bind "$b" /proc/sys/kernel/random/boot_id && exec /usr/sbin/sshd "$@"' \
+      sandbox-sshd "$dir/boot_id" -f "$dir/etc/sshd_config" -E "$dir/sshd.log" "$@" || {
       cat "$dir/sshd.log" >&2; die "sshd did not start"; }
   else
-    /usr/sbin/sshd -f "$dir/etc/sshd_config" -E "$dir/sshd.log" || {
+    /usr/sbin/sshd -f "$dir/etc/sshd_config" -E "$dir/sshd.log" "$@" || {
       cat "$dir/sshd.log" >&2; die "sshd did not start"; }
   fi
   local i=0
@@ -327,6 +331,14 @@ restart_sshd() {
   start_sshd
 }
 
+impostor() {
+  load_env
+  stop_sshd
+  rm -f "$dir/etc/impostor_host_key" "$dir/etc/impostor_host_key.pub"
+  ssh-keygen -q -t ed25519 -N '' -C ec2dl-sandbox-impostor -f "$dir/etc/impostor_host_key"
+  start_sshd -o "HostKey=$dir/etc/impostor_host_key"
+}
+
 reboot() {
   need_netns
   stop_sshd
@@ -373,5 +385,6 @@ case $action in
   loss) loss ;;
   restart-sshd) restart_sshd ;;
   reboot) reboot ;;
+  impostor) impostor ;;
   *) die "unknown action: $action" ;;
 esac

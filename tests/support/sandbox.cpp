@@ -27,7 +27,7 @@ std::string shell_quote(const std::string& s) {
 
 }  // namespace
 
-Sandbox::Sandbox(const std::string& gpu_state) {
+Sandbox::Sandbox(const SandboxOptions& sandbox_options) {
   char tmpl[] = "/tmp/ec2dl-sbx-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) {
     throw std::runtime_error("mkdtemp failed");
@@ -35,8 +35,12 @@ Sandbox::Sandbox(const std::string& gpu_state) {
   const auto script = source_dir() + "/scripts/sandbox.sh";
   RunOptions options;
   options.timeout_s = 120;
-  const auto r =
-      run_process({"bash", script, "start", "--dir", tmpl, "--gpu-state", gpu_state}, options);
+  std::vector<std::string> argv = {
+      "bash", script, "start", "--dir", tmpl, "--gpu-state", sandbox_options.gpu_state};
+  if (sandbox_options.netns) {
+    argv.emplace_back("--netns");
+  }
+  const auto r = run_process(argv, options);
   if (r.status != 0) {
     throw std::runtime_error("sandbox did not start: " + r.err + r.out);
   }
@@ -109,6 +113,20 @@ ProcessResult Sandbox::as_user(const std::string& script, bool bash_user, int ti
   options.env["FAKE_GPU_STATE"] = gpu_state();
   options.cwd = h;
   return run_process({"runuser", "-u", u, "--", "/bin/sh", "-c", script}, options);
+}
+
+void Sandbox::control(const std::string& action, const std::string& arg) const {
+  std::vector<std::string> argv = {"bash", source_dir() + "/scripts/sandbox.sh", action};
+  if (!arg.empty()) {
+    argv.push_back(arg);
+  }
+  argv.insert(argv.end(), {"--dir", dir()});
+  RunOptions options;
+  options.timeout_s = 60;
+  const auto r = run_process(argv, options);
+  if (r.status != 0) {
+    throw std::runtime_error("sandbox " + action + " failed: " + r.err);
+  }
 }
 
 void Sandbox::set_gpu_state(const std::string& state, bool live) const {

@@ -10,10 +10,15 @@ namespace ec2dl::test {
 
 // A running sandbox server (scripts/sandbox.sh): a real sshd on 127.0.0.1 with two test
 // users (login shells dash and bash) and the stand-in nvidia-smi.
+struct SandboxOptions {
+  std::string gpu_state = "4x-h100";
+  bool netns = false;  // the server in its own network namespace (for the fault tests)
+};
+
 class Sandbox {
  public:
   // Starts a sandbox in a fresh temporary folder; throws when it cannot.
-  explicit Sandbox(const std::string& gpu_state = "4x-h100");
+  explicit Sandbox(const SandboxOptions& options = {});
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
   ~Sandbox();
@@ -42,6 +47,10 @@ class Sandbox {
   // in the user's home: to prepare files and check what a command left behind.
   ProcessResult as_user(const std::string& script, bool bash_user = false,
                         int timeout_s = 60) const;
+
+  // Runs `scripts/sandbox.sh ACTION [ARG]` on this sandbox: "link" "down"/"up", "loss" "1",
+  // "restart-sshd", "reboot", "impostor". Throws when it fails.
+  void control(const std::string& action, const std::string& arg = {}) const;
 
   // Replaces the GPU state the stand-in nvidia-smi reads with a recorded one (or removes
   // every file for "no-devices"); `live` adds the marker that reports launched jobs.
