@@ -4,6 +4,12 @@
 #include "ec2dl/cli/app.hpp"
 #include "ec2dl/cli/exec.hpp"
 #include "ec2dl/cli/login.hpp"
+#include "ec2dl/cli/gpu_run.hpp"
+#include "ec2dl/cli/kill.hpp"
+#include "ec2dl/cli/ps.hpp"
+#include "ec2dl/cli/run.hpp"
+#include "ec2dl/cli/tail.hpp"
+#include "ec2dl/cli/wait.hpp"
 
 namespace ec2dl::cli {
 
@@ -13,6 +19,18 @@ const std::vector<CommandSpec>& command_table() {
                    login_cmd::setup, login_cmd::run),
       make_command("exec", "Run a command on the server; exits with its status", exec_cmd::setup,
                    exec_cmd::run),
+      make_command("run", "Start a script or command as a detached job (nohup ... &, made safe)",
+                   run_cmd::setup, run_cmd::run),
+      make_command("gpu-run", "Start a job on chosen GPUs: gpu-run 2 train.py (CUDA_VISIBLE_DEVICES)",
+                   gpu_run_cmd::setup, gpu_run_cmd::run),
+      make_command("ps", "List jobs and their status; --all adds other python processes",
+                   ps_cmd::setup, ps_cmd::run),
+      make_command("tail", "Show or follow a job's log (tail -f), exiting with its status",
+                   tail_cmd::setup, tail_cmd::run),
+      make_command("kill", "Stop jobs: TERM to their whole process group, KILL after a grace",
+                   kill_cmd::setup, kill_cmd::run),
+      make_command("wait", "Block until jobs end; exit with their status", wait_cmd::setup,
+                   wait_cmd::run),
   };
   return table;
 }

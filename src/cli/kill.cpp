@@ -1,0 +1,134 @@
+#include "ec2dl/cli/kill.hpp"
+
+#include <cctype>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "ec2dl/cli/common.hpp"
+#include "ec2dl/core/context.hpp"
+#include "ec2dl/jobs/jobs.hpp"
+#include "ec2dl/util/strings.hpp"
+
+namespace ec2dl::cli::kill_cmd {
+
+using core::ErrorKind;
+
+void setup(CLI::App& app, Options& options) {
+  app.add_option("jobs", options.jobs, "Jobs to stop (ids or names)")
+      ->type_name("JOB...")
+      ->required();
+  app.add_option("-s,--signal", options.signal,
+                 "Send this signal instead of TERM (INT, HUP, USR1, KILL, a number...); no KILL "
+                 "follows unless --grace is given")
+      ->type_name("SIG");
+  app.add_option("--grace", options.grace_s,
+                 "Seconds to wait before KILL for what is left of the job (default 10)")
+      ->type_name("SECS")
+      ->check(CLI::Range(0, 86400))
+      ->each([&options](const std::string&) { options.grace_given = true; });
+  app.footer(
+      "Examples:\n"
+      "  ec2dl kill 3                 TERM to job 3's processes, KILL after 10 s if needed\n"
+      "  ec2dl kill train --grace 60  give the newest job named train a minute to save\n"
+      "  ec2dl kill 3 --signal USR1   only send USR1 (e.g. to ask for a checkpoint)\n"
+      "The signal goes to the job's whole session (its process group and every child, such as\n"
+      "DataLoader workers), never to another process. Exit status: 0 when every job was\n"
+      "stopped (or signalled), 1 when a job was not running or does not exist.");
+}
+
+int run(const Options& options, core::Context& ctx) {
+  std::string signal = "TERM";
+  bool escalate = true;
+  if (!options.signal.empty()) {
+    const auto number = remote::signal_number(options.signal);
+    if (!number) {
+      return report(core::Error(
+          ErrorKind::usage,
+          fmt::format("kill: unknown signal {}", util::sanitize_for_terminal(options.signal)),
+          "use a name such as TERM, INT, HUP, USR1, KILL, or a number"));
+    }
+    signal = remote::signal_name(*number);
+    if (signal.empty() || std::isdigit(static_cast<unsigned char>(signal[0]))) {
+      signal = std::to_string(*number);
+    }
+    escalate = options.grace_given && signal != "KILL";
+  }
+  std::vector<remote::JobRef> refs;
+  for (const auto& text : options.jobs) {
+    refs.push_back(remote::parse_job_ref(text));
+  }
+  auto session = connect(ctx);
+  if (!session) {
+    return report(session.error());
+  }
+  const std::string base = ctx.remote_dir();
+  auto found = jobs::find(*session, base, refs);
+  if (!found) {
+    return report(found.error());
+  }
+  std::vector<std::int64_t> ids;
+  for (const auto& job : *found) {
+    ids.push_back(job.id);
+  }
+  auto outcomes = jobs::kill(*session, base, ids, signal, options.grace_s, escalate);
+  if (!outcomes) {
+    return report(outcomes.error());
+  }
+  auto after = jobs::list(*session, base, ids, false);
+  if (!after) {
+    return report(after.error());
+  }
+  const auto& global = ctx.options();
+  int status = core::k_exit_ok;
+  nlohmann::json docs = nlohmann::json::array();
+  for (const auto& [id, outcome] : *outcomes) {
+    const auto it = std::find_if(after->jobs.begin(), after->jobs.end(),
+                                 [&](const remote::JobEntry& j) { return j.id == id; });
+    const std::string now =
+        it == after->jobs.end() ? std::string("unknown") : remote::describe_status(*it);
+    std::string line;
+    std::string result;
+    switch (outcome) {
+      case remote::KillOutcome::ended:
+        result = "not-running";
+        line = fmt::format("job {} was not running: it had {}", id, now);
+        status = core::k_exit_failed;
+        break;
+      case remote::KillOutcome::gone:
+        result = "not-running";
+        line = fmt::format("job {} was not running ({})", id, now);
+        status = core::k_exit_failed;
+        break;
+      case remote::KillOutcome::signalled:
+        result = "signalled";
+        line = escalate || signal == "TERM" || signal == "KILL"
+                   ? fmt::format("job {}: sent SIG{}; now {}", id, signal, now)
+                   : fmt::format("job {}: sent SIG{}", id, signal);
+        break;
+      case remote::KillOutcome::killed:
+        result = "killed";
+        line = fmt::format("job {}: sent SIG{}, then SIGKILL after {}s; now {}", id, signal,
+                           options.grace_s, now);
+        break;
+    }
+    if (global.json) {
+      docs.push_back(
+          {{"id", id},
+           {"result", result},
+           {"status", it == after->jobs.end() ? nlohmann::json(nullptr)
+                                              : nlohmann::json(remote::to_string(it->status))}});
+    } else if (outcome == remote::KillOutcome::ended || outcome == remote::KillOutcome::gone) {
+      fmt::print(stderr, "ec2dl: error: {}\n", line);
+    } else if (!global.quiet) {
+      fmt::print("{}\n", line);
+    }
+  }
+  if (global.json) {
+    fmt::print("{}\n", nlohmann::json{{"jobs", docs}}.dump());
+  }
+  return status;
+}
+
+}  // namespace ec2dl::cli::kill_cmd

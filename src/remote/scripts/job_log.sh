@@ -1,0 +1,72 @@
+# Reads a log by byte offset. Runs after job_lib.sh.
+# Usage: job_log.sh tail LOG LEN
+#          prints the log's size in bytes and a newline, then its last LEN bytes (fewer
+#          when it is shorter): exactly the bytes before that size.
+#        job_log.sh follow LOG OFFSET [DIR]
+#          prints the log's bytes from OFFSET on as they are written. With DIR (a job
+#          folder) it ends, status 0, once the job has ended and every byte is out; without
+#          DIR it goes on until the client goes away. Status 3: the log shrank below
+#          OFFSET (truncated or replaced); status 4: the log cannot be read.
+# LOG may start with "~/"; a relative LOG is under $HOME.
+# shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
+set -u
+mode=$1
+log=$(expand_tilde "$2")
+
+size_of() {
+  size=$(wc -c 2>/dev/null <"$log" | tr -d ' ')
+  case $size in '' | *[!0-9]*) return 1 ;; esac
+}
+
+# emit FROM TO: the bytes in [FROM, TO).
+emit() {
+  tail -c +"$(($1 + 1))" -- "$log" | head -c "$(($2 - $1))"
+}
+
+case $mode in
+  tail)
+    len=$3
+    size_of || {
+      printf 'cannot read %s\n' "$log" >&2
+      exit 4
+    }
+    from=0
+    [ "$size" -gt "$len" ] && from=$((size - len))
+    printf '%s\n' "$size"
+    emit "$from" "$size"
+    ;;
+  follow)
+    off=$3
+    dir=$(expand_tilde "${4:-}")
+    exit_on_stdin_eof $$
+    trap stop_stdin_watch EXIT
+    current_boot
+    while :; do
+      if ! size_of; then
+        printf 'cannot read %s\n' "$log" >&2
+        exit 4
+      fi
+      [ "$size" -lt "$off" ] && exit 3
+      if [ "$size" -gt "$off" ]; then
+        emit "$off" "$size"
+        off=$size
+        continue
+      fi
+      if [ -n "$dir" ]; then
+        job_state "$dir"
+        case $state in
+          ended | lost)
+            # Everything the job wrote is in the log by now; send what came meanwhile.
+            size_of && [ "$size" -gt "$off" ] && emit "$off" "$size"
+            exit 0
+            ;;
+        esac
+      fi
+      sleep 0.2 2>/dev/null || sleep 1
+    done
+    ;;
+  *)
+    printf 'job_log.sh: unknown mode %s\n' "$mode" >&2
+    exit 2
+    ;;
+esac
