@@ -2,6 +2,10 @@
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/app.hpp"
+#include "ec2dl/cli/manpage.hpp"
+#include "ec2dl/cli/hosts.hpp"
+#include "ec2dl/cli/doctor.hpp"
+#include "ec2dl/cli/completion.hpp"
 #include "ec2dl/cli/exec.hpp"
 #include "ec2dl/cli/login.hpp"
 #include "ec2dl/cli/gpu_run.hpp"
@@ -31,6 +35,14 @@ const std::vector<CommandSpec>& command_table() {
                    kill_cmd::setup, kill_cmd::run),
       make_command("wait", "Block until jobs end; exit with their status", wait_cmd::setup,
                    wait_cmd::run),
+      make_command("hosts", "Save servers under short names: add, list, rm, default",
+                   hosts_cmd::setup, hosts_cmd::run),
+      make_command("doctor", "Check the local setup and the server; print how to fix problems",
+                   doctor_cmd::setup, doctor_cmd::run),
+      make_command("completion", "Print the shell completion script for bash, zsh or fish",
+                   completion_cmd::setup, completion_cmd::run),
+      make_command("__complete", "", complete_cmd::setup, complete_cmd::run),
+      make_command("__manpage", "", manpage_cmd::setup, manpage_cmd::run),
   };
   return table;
 }

@@ -22,9 +22,28 @@ bool Context::color() const {
   return !term || *term != "dumb";
 }
 
+Result<const Profile*> Context::profile() const {
+  if (!m_profile) {
+    auto config = ProfileConfig::load(profile_config_path(m_env));
+    if (!config) {
+      return std::unexpected(config.error());
+    }
+    auto selected = select_profile(*config, m_options, m_env);
+    if (!selected) {
+      return std::unexpected(selected.error());
+    }
+    m_profile = std::move(*selected);
+  }
+  return *m_profile ? &**m_profile : nullptr;
+}
+
 Result<Target> Context::target() {
   if (!m_target) {
-    auto resolved = resolve_target(m_options, m_env, interactive());
+    auto profile = this->profile();
+    if (!profile) {
+      return std::unexpected(profile.error());
+    }
+    auto resolved = resolve_target(m_options, m_env, interactive(), *profile);
     if (!resolved) {
       return resolved;
     }
@@ -39,6 +58,10 @@ std::string Context::remote_dir() const {
   }
   if (auto dir = m_env.get("EC2DL_REMOTE_DIR")) {
     return *dir;
+  }
+  // A malformed config is reported by target(); here it only means no profile default.
+  if (auto profile = this->profile(); profile && *profile && !(*profile)->remote_dir.empty()) {
+    return (*profile)->remote_dir;
   }
   return "~/.ec2dl";
 }

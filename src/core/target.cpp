@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "ec2dl/core/profiles.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
@@ -208,7 +209,7 @@ std::string proxy_jump_command(const std::string& jumps, const std::string& conf
 }  // namespace
 
 Result<Target> resolve_target(const GlobalOptions& options, const Environment& env,
-                              bool interactive) {
+                              bool interactive, const Profile* profile) {
   Target target;
   target.interactive = interactive;
   target.ssh_dir = env.home + "/.ssh";
@@ -217,16 +218,24 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
   if (host_text.empty()) {
     host_text = env.get("EC2DL_HOST").value_or("");
   }
+  if (host_text.empty() && profile != nullptr) {
+    host_text = profile->name;  // the config's default host
+  }
   if (host_text.empty()) {
     return fail(ErrorKind::usage, "no server given",
-                "name one with -H/--host [user@]host[:port] or an ~/.ssh/config alias, or set "
-                "EC2DL_HOST");
+                "name one with -H/--host [user@]host[:port] or an ~/.ssh/config alias, set "
+                "EC2DL_HOST, or save one with 'ec2dl hosts add NAME [user@]host -i KEY'");
   }
   auto spec = parse_host_spec(host_text);
   if (!spec) {
     return fail(spec.error());
   }
   target.alias = spec->host;
+  // A profile stands between the name typed and ssh config: its host is what is looked up.
+  if (profile != nullptr && profile->name != spec->host) {
+    profile = nullptr;
+  }
+  const std::string lookup_host = profile != nullptr ? profile->host : spec->host;
 
   // ssh config: -F replaces the user and system files, as with OpenSSH.
   std::vector<std::string> config_files;
@@ -247,7 +256,7 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
     if (!parsed) {
       return fail(parsed.error());
     }
-    auto part = parsed->lookup(spec->host);
+    auto part = parsed->lookup(lookup_host);
     for (auto& [k, v] : part.values) {
       cfg.values.emplace(k, v);
     }
@@ -259,37 +268,45 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
     }
   }
 
-  target.hostname = cfg.get("hostname").value_or(spec->host);
+  target.hostname = cfg.get("hostname").value_or(lookup_host);
   // HostName may itself use %h.
   if (target.hostname.find('%') != std::string::npos) {
     Target tmp = target;
-    tmp.hostname = spec->host;
+    tmp.hostname = lookup_host;
     target.hostname = expand_ssh_tokens(target.hostname, tmp, env);
   }
 
-  // user: -l > user@ in -H > config User > local user.
+  // user: -l > user@ in -H > profile > config User > local user.
   if (!options.user.empty()) {
     target.user = options.user;
   } else if (!spec->user.empty()) {
     target.user = spec->user;
+  } else if (profile != nullptr && !profile->user.empty()) {
+    target.user = profile->user;
   } else if (auto u = cfg.get("user")) {
     target.user = *u;
   } else {
     target.user = env.local_user;
   }
 
-  // port: -p > :port in -H > config Port > 22.
+  // port: -p > :port in -H > profile > config Port > 22.
   if (options.port > 0) {
     target.port = options.port;
   } else if (spec->port > 0) {
     target.port = spec->port;
+  } else if (profile != nullptr && profile->port > 0) {
+    target.port = profile->port;
   } else if (auto p = config_int(cfg, "port"); p && *p > 0 && *p <= 65535) {
     target.port = *p;
   }
 
-  // identities: -i first, then config IdentityFile; defaults only when neither is given.
+  // identities: -i first, then the profile's, then config IdentityFile; defaults only when
+  // none is given.
   if (!options.identity.empty()) {
     target.identity_files.push_back(util::expand_tilde(options.identity));
+  }
+  if (profile != nullptr && !profile->identity.empty()) {
+    target.identity_files.push_back(expand_ssh_tokens(profile->identity, target, env));
   }
   for (const auto& f : cfg.identity_files) {
     target.identity_files.push_back(expand_ssh_tokens(f, target, env));

@@ -76,10 +76,14 @@ struct Environment {
   std::optional<std::string> get(const std::string& name) const;
 };
 
-// Resolves the target from flags, environment and ssh config (flags > environment > ssh
-// config > defaults). Fails with a usage error when no host is given anywhere.
+struct Profile;
+
+// Resolves the target from flags, environment, the ec2dl host profile and ssh config (flags >
+// environment > profile > ssh config > defaults). `profile` is the one select_profile() chose:
+// its host is what ssh config is looked up for, and its user, port and identity come below
+// the flags. Fails with a usage error when no host is given anywhere.
 Result<Target> resolve_target(const GlobalOptions& options, const Environment& env,
-                              bool interactive);
+                              bool interactive, const Profile* profile = nullptr);
 
 // Expands %d %h %p %r %u %% and a leading ~ in an ssh_config path value.
 std::string expand_ssh_tokens(const std::string& value, const Target& target,
