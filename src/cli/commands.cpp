@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/app.hpp"
+#include "ec2dl/cli/gpu.hpp"
 #include "ec2dl/cli/manpage.hpp"
 #include "ec2dl/cli/hosts.hpp"
 #include "ec2dl/cli/doctor.hpp"
@@ -13,6 +14,7 @@
 #include "ec2dl/cli/ps.hpp"
 #include "ec2dl/cli/run.hpp"
 #include "ec2dl/cli/tail.hpp"
+#include "ec2dl/cli/top.hpp"
 #include "ec2dl/cli/wait.hpp"
 
 namespace ec2dl::cli {
@@ -43,6 +45,10 @@ const std::vector<CommandSpec>& command_table() {
                    completion_cmd::setup, completion_cmd::run),
       make_command("__complete", "", complete_cmd::setup, complete_cmd::run),
       make_command("__manpage", "", manpage_cmd::setup, manpage_cmd::run),
+      make_command("gpu", "Show GPUs and their processes, with job ids (nvidia-smi)",
+                   gpu_cmd::setup, gpu_cmd::run),
+      make_command("top", "Show load, CPU, memory, disks and the busiest processes (top -M)",
+                   top_cmd::setup, top_cmd::run),
   };
   return table;
 }

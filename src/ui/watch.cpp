@@ -257,10 +257,17 @@ std::string render_screen(std::string_view text, std::size_t cols, std::size_t r
 }
 
 std::string format_interval(double seconds) {
-  if (seconds >= 60.0 && std::fmod(seconds, 1.0) == 0.0) {
-    return util::format_duration(static_cast<std::int64_t>(seconds));
+  if (seconds < 60.0 || std::fmod(seconds, 1.0) != 0.0) {
+    return fmt::format("{:g}s", seconds);
   }
-  return fmt::format("{:g}s", seconds);
+  const auto s = static_cast<std::int64_t>(seconds);
+  if (s % 3600 == 0) {
+    return fmt::format("{}h", s / 3600);
+  }
+  if (s % 60 == 0 && s < 3600) {
+    return fmt::format("{}m", s / 60);
+  }
+  return util::format_duration(s);
 }
 
 std::string watch_header(const WatchOptions& options, std::int64_t shown_epoch,
@@ -333,9 +340,11 @@ int run_watch(const WatchOptions& options, const FrameFn& frame) {
         break;
       }
     } else if (result) {
-      std::string out = first_logged ? "" : "\n";
+      std::string out = shown;
+      if (!options.bare) {
+        out = (first_logged ? "" : "\n") + log_separator(options, shown_epoch) + shown;
+      }
       first_logged = false;
-      out += log_separator(options, shown_epoch) + shown;
       if (util::write_all(STDOUT_FILENO, out) != 0) {
         break;  // the reader went away (EPIPE) or the file cannot take more
       }

@@ -69,6 +69,8 @@ TEST(WatchHeader, IntervalsReadNaturally) {
   EXPECT_EQ(format_interval(2), "2s");
   EXPECT_EQ(format_interval(0.5), "0.5s");
   EXPECT_EQ(format_interval(90), "1m30s");
+  EXPECT_EQ(format_interval(300), "5m");
+  EXPECT_EQ(format_interval(7200), "2h");
   EXPECT_EQ(format_interval(1.25), "1.25s");
 }
 

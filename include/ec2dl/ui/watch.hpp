@@ -15,6 +15,7 @@ struct WatchOptions {
   std::string title;        // shown in the header, e.g. "ec2dl gpu - user@host:22"
   bool color = false;       // colours allowed (a terminal, no NO_COLOR / --no-color)
   bool terminal = false;    // stdout is a terminal: redraw in place; else print frames
+  bool bare = false;        // not a terminal: frames only, without separator lines (JSON lines)
 
   // Waits up to timeout_ms for `fd` to become readable and returns whether it is, doing the
   // connection's housekeeping meanwhile: pass the session's poll_with_fd so its keepalive
@@ -38,7 +39,8 @@ using FrameFn = std::function<core::Result<std::string>()>;
 // scrolling or flicker (lines cut to the width, the frame cut to the height), a header with
 // the title, the time and the interval, keys read without echo, and the terminal restored
 // on every way out. Not a terminal: each frame after a blank line and a timestamp line, so
-// it can be logged; a reader that goes away (EPIPE) ends the watch with status 0.
+// it can be logged (or, with `bare`, the frames alone); a reader that goes away (EPIPE) ends
+// the watch with status 0.
 int run_watch(const WatchOptions& options, const FrameFn& frame);
 
 // The building blocks of run_watch, pure, for tests.

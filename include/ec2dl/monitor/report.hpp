@@ -1,0 +1,64 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ec2dl/core/error.hpp"
+#include "ec2dl/remote/sections.hpp"
+#include "ec2dl/ssh/session.hpp"
+
+namespace ec2dl::monitor {
+
+// A random word that marks section lines in a monitoring script's output.
+std::string new_marker();
+
+// The remote command that runs the embedded scripts `scripts` (concatenated, in order) under
+// /bin/sh with `marker` as $1 and `args` after it.
+std::string report_command(const std::vector<std::string_view>& scripts, std::string_view marker,
+                           const std::vector<std::string>& args);
+
+// What a monitoring script printed: its sections, and its stderr (the messages of the tools
+// it ran).
+struct Report {
+  std::vector<remote::Section> sections;
+  std::string err;
+};
+
+// Checks that a script's output came whole (it ends with an "end" section) and splits it;
+// `what` names the command in errors ("gpu", "top"). Fails (kind remote) with the script's
+// stderr when it did not finish.
+core::Result<Report> parse_report(std::string_view out, std::string err, std::string_view marker,
+                                  std::string_view what);
+
+// One round trip: runs the scripts with a fresh marker and returns what they reported.
+core::Result<Report> run_report(ssh::Session& session, const std::vector<std::string_view>& scripts,
+                                const std::vector<std::string>& args, std::string_view what);
+
+// A job id for JSON: a number when it is one ("12" -> 12), else the text; null when empty.
+nlohmann::json job_id_json(const std::string& id);
+
+// The one ssh connection a monitoring command uses for all its samples, a watch included:
+// opened once, then reused by every frame. A dropped link is reported by the frame that
+// meets it; reconnecting belongs here, in one place.
+class Link {
+ public:
+  using ConnectFn = std::function<core::Result<ssh::Session>()>;
+  explicit Link(ConnectFn connect) : m_connect(std::move(connect)) {}
+
+  // The session, connecting on first use.
+  core::Result<ssh::Session*> session();
+
+  // For ui::WatchOptions::wait: waits for `fd` while the session's keepalive runs.
+  core::Result<bool> wait(int fd, int timeout_ms);
+
+ private:
+  ConnectFn m_connect;
+  std::optional<ssh::Session> m_session;
+};
+
+}  // namespace ec2dl::monitor

@@ -1,0 +1,359 @@
+#include "ec2dl/monitor/gpu.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "ec2dl/monitor/report.hpp"
+#include "ec2dl/remote/job_join.hpp"
+#include "ec2dl/remote/procfs.hpp"
+#include "ec2dl/ui/table.hpp"
+#include "ec2dl/ui/watch.hpp"
+#include "ec2dl/util/strings.hpp"
+#include "ec2dl/util/time.hpp"
+
+namespace ec2dl::monitor {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view k_dash = "\u2013";  // shown for an unknown value
+constexpr std::size_t k_spark_width = 30;
+
+template <class T>
+json or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+// Whole numbers print as integers ("2566", not "2566.0"), as nvidia-smi printed them.
+json or_null(const std::optional<double>& v) {
+  if (!v) {
+    return nullptr;
+  }
+  if (*v == std::trunc(*v) && std::abs(*v) < 9.0e15) {
+    return static_cast<std::int64_t>(*v);
+  }
+  return *v;
+}
+
+json text_or_null(const std::string& s) {
+  return s.empty() ? json(nullptr) : json(s);
+}
+
+std::string number(std::optional<double> v, std::string_view unit = "") {
+  if (!v) {
+    return std::string(k_dash);
+  }
+  return fmt::format("{:.0f}{}", *v, unit);
+}
+
+std::optional<double> memory_pct(const remote::GpuInfo& g) {
+  if (!g.memory_used_mib || !g.memory_total_mib || *g.memory_total_mib <= 0) {
+    return std::nullopt;
+  }
+  return 100.0 * *g.memory_used_mib / *g.memory_total_mib;
+}
+
+// nvidia-smi's message: its output on one line.
+std::string one_line(std::string_view text) {
+  std::vector<std::string> parts;
+  for (const auto& line : util::split(text, '\n')) {
+    const auto t = util::trim(line);
+    if (!t.empty()) {
+      parts.emplace_back(t);
+    }
+  }
+  return util::join(parts, " ");
+}
+
+core::Error nvidia_smi_failed(std::string_view status, std::string_view output) {
+  auto message = one_line(output);
+  if (message.size() > 400) {
+    message = message.substr(0, 400) + "...";
+  }
+  std::string hint;
+  if (status == "9") {
+    hint =
+        "the NVIDIA driver is not loaded: a reboot after a driver or kernel update often fixes it";
+  } else if (status == "6") {
+    hint = "the driver sees no GPU: check that the instance type has one";
+  }
+  return core::Error(core::ErrorKind::remote,
+                     fmt::format("nvidia-smi failed (status {}): {}", status,
+                                 message.empty() ? "no message" : message),
+                     hint);
+}
+
+}  // namespace
+
+core::Error nvidia_smi_missing() {
+  return core::Error(core::ErrorKind::remote,
+                     "no NVIDIA driver tools on this server (nvidia-smi not found)",
+                     "install the NVIDIA driver, or start the server from a GPU image");
+}
+
+std::vector<std::string> gpu_query_args(const std::string& remote_dir) {
+  return {remote_dir, std::string(remote::k_gpu_query_fields),
+          std::string(remote::k_app_query_fields)};
+}
+
+core::Result<GpuSnapshot> gpu_snapshot_from(const Report& report, std::int64_t time) {
+  const auto& sections = report.sections;
+  GpuSnapshot snap;
+  snap.time = time;
+  if (const auto* host = remote::find_section(sections, "host")) {
+    snap.host = util::join(host->args, " ");
+  }
+  if (remote::find_section(sections, "missing") != nullptr) {
+    return std::unexpected(nvidia_smi_missing());
+  }
+  for (const char* name : {"gpus", "apps"}) {
+    const auto* s = remote::find_section(sections, name);
+    if (s == nullptr) {
+      return core::fail(core::ErrorKind::remote, "gpu: the server's answer has no GPU list");
+    }
+    const std::string status = s->args.empty() ? "?" : s->args.front();
+    if (status != "0") {
+      return std::unexpected(
+          nvidia_smi_failed(status, util::trim(s->body).empty() ? report.err : s->body));
+    }
+  }
+  auto gpus = remote::parse_gpus(remote::section_body(sections, "gpus"));
+  if (!gpus) {
+    return std::unexpected(gpus.error());
+  }
+  auto apps = remote::parse_gpu_apps(remote::section_body(sections, "apps"));
+  if (!apps) {
+    return std::unexpected(apps.error());
+  }
+  snap.gpus = std::move(*gpus);
+
+  const auto procs = remote::parse_proc_stats(remote::section_body(sections, "stat"));
+  const auto owners = remote::parse_proc_owners(remote::section_body(sections, "owners"));
+  const auto jobs = remote::parse_job_records(remote::section_body(sections, "jobs"));
+  const auto sessions = remote::running_job_sessions(jobs, procs);
+
+  for (auto& app : *apps) {
+    GpuProcess p;
+    if (const auto* g = remote::gpu_of(app, snap.gpus)) {
+      p.gpu_index = g->index;
+    }
+    if (app.pid) {
+      if (const auto o = owners.find(*app.pid); o != owners.end()) {
+        p.user = o->second;
+      }
+      if (const auto st = procs.find(*app.pid); st != procs.end()) {
+        if (const auto j = sessions.find(st->second.session); j != sessions.end()) {
+          p.job_id = j->second;
+          for (const auto& job : jobs) {
+            if (job.id == p.job_id) {
+              p.job_name = job.name;
+            }
+          }
+        }
+      }
+    }
+    p.app = std::move(app);
+    snap.processes.push_back(std::move(p));
+  }
+  std::stable_sort(snap.processes.begin(), snap.processes.end(),
+                   [](const GpuProcess& a, const GpuProcess& b) {
+                     return a.gpu_index.value_or(1 << 30) < b.gpu_index.value_or(1 << 30);
+                   });
+  return snap;
+}
+
+core::Result<GpuSnapshot> sample_gpus(ssh::Session& session, const std::string& remote_dir) {
+  auto report =
+      run_report(session, {"gpu_top_jobs", "gpu_query"}, gpu_query_args(remote_dir), "gpu");
+  if (!report) {
+    return std::unexpected(report.error());
+  }
+  return gpu_snapshot_from(*report, util::now_epoch());
+}
+
+std::string gpu_raw_command(std::string_view marker) {
+  return report_command({"gpu_query"}, marker, {"~", "--raw"});
+}
+
+std::optional<core::Error> gpu_raw_error(std::string_view out, std::string_view marker) {
+  if (util::starts_with(out, std::string(marker) + " missing")) {
+    return nvidia_smi_missing();
+  }
+  return std::nullopt;
+}
+
+json to_json(const GpuSnapshot& snapshot) {
+  json gpus = json::array();
+  for (const auto& g : snapshot.gpus) {
+    gpus.push_back({
+        {"index", or_null(g.index)},
+        {"uuid", text_or_null(g.uuid)},
+        {"name", text_or_null(g.name)},
+        {"utilization_gpu_pct", or_null(g.utilization_gpu_pct)},
+        {"utilization_memory_pct", or_null(g.utilization_memory_pct)},
+        {"memory_used_mib", or_null(g.memory_used_mib)},
+        {"memory_total_mib", or_null(g.memory_total_mib)},
+        {"temperature_c", or_null(g.temperature_c)},
+        {"power_draw_w", or_null(g.power_draw_w)},
+        {"power_limit_w", or_null(g.power_limit_w)},
+        {"fan_speed_pct", or_null(g.fan_speed_pct)},
+        {"pstate", text_or_null(g.pstate)},
+        {"pci_bus_id", text_or_null(g.pci_bus_id)},
+        {"driver_version", text_or_null(g.driver_version)},
+    });
+  }
+  json processes = json::array();
+  for (const auto& p : snapshot.processes) {
+    processes.push_back({
+        {"gpu_index", or_null(p.gpu_index)},
+        {"gpu_uuid", text_or_null(p.app.gpu_uuid)},
+        {"pid", or_null(p.app.pid)},
+        {"user", text_or_null(p.user)},
+        {"process_name", text_or_null(p.app.process_name)},
+        {"used_memory_mib", or_null(p.app.used_memory_mib)},
+        {"job_id", job_id_json(p.job_id)},
+        {"job_name", text_or_null(p.job_name)},
+    });
+  }
+  return {{"host", snapshot.host},
+          {"time", util::iso8601_utc(snapshot.time)},
+          {"gpus", gpus},
+          {"processes", processes}};
+}
+
+GpuHistory::GpuHistory(double window_s, double interval_s)
+    : m_capacity(static_cast<std::size_t>(
+          std::clamp(std::ceil(window_s / std::max(interval_s, 0.01)), 1.0, 3600.0))),
+      m_window_s(window_s) {}
+
+void GpuHistory::add(const GpuSnapshot& snapshot) {
+  for (const auto& g : snapshot.gpus) {
+    if (!g.uuid.empty() && !m_series.contains(g.uuid)) {
+      m_series.emplace(g.uuid, Series{ui::SampleWindow(m_capacity), ui::SampleWindow(m_capacity)});
+    }
+  }
+  for (auto& [uuid, series] : m_series) {
+    const auto it = std::find_if(snapshot.gpus.begin(), snapshot.gpus.end(),
+                                 [&](const remote::GpuInfo& g) { return g.uuid == uuid; });
+    if (it == snapshot.gpus.end()) {
+      series.utilization.add(std::nullopt);
+      series.memory_pct.add(std::nullopt);
+    } else {
+      series.utilization.add(it->utilization_gpu_pct);
+      series.memory_pct.add(memory_pct(*it));
+    }
+  }
+}
+
+std::string GpuHistory::utilization(const std::string& uuid, std::size_t width) const {
+  const auto it = m_series.find(uuid);
+  return it == m_series.end() ? std::string() : it->second.utilization.render(width, 0, 100);
+}
+
+std::string GpuHistory::memory(const std::string& uuid, std::size_t width) const {
+  const auto it = m_series.find(uuid);
+  return it == m_series.end() ? std::string() : it->second.memory_pct.render(width, 0, 100);
+}
+
+std::string GpuHistory::span() const {
+  return ui::format_interval(std::round(m_window_s));
+}
+
+std::string render_gpus(const GpuSnapshot& snapshot, const GpuRenderOptions& options) {
+  std::string out;
+  const std::string driver = snapshot.gpus.empty() ? "" : snapshot.gpus.front().driver_version;
+  out += fmt::format("{}  {} GPU{}{}\n", util::sanitize_for_terminal(snapshot.host),
+                     snapshot.gpus.size(), snapshot.gpus.size() == 1 ? "" : "s",
+                     driver.empty() ? "" : "  driver " + util::sanitize_for_terminal(driver));
+  if (snapshot.gpus.empty()) {
+    return out;
+  }
+
+  const auto* h = options.history;
+  std::vector<ui::Column> columns = {
+      {"GPU", ui::Align::right}, {"NAME"}, {"UTIL", ui::Align::right}};
+  if (h != nullptr) {
+    columns.push_back({"UTIL " + h->span()});
+  }
+  columns.push_back({"MEMORY"});
+  if (h != nullptr) {
+    columns.push_back({"MEM " + h->span()});
+  }
+  columns.push_back({"TEMP", ui::Align::right});
+  columns.push_back({"POWER", ui::Align::right});
+  ui::Table gpus(columns);
+  for (const auto& g : snapshot.gpus) {
+    const bool busy_with_work =
+        std::any_of(snapshot.processes.begin(), snapshot.processes.end(),
+                    [&](const GpuProcess& p) { return p.app.gpu_uuid == g.uuid; });
+    auto util_color = ui::Color::none;
+    if (g.utilization_gpu_pct) {
+      if (*g.utilization_gpu_pct >= 50) {
+        util_color = ui::Color::green;
+      } else if (busy_with_work && *g.utilization_gpu_pct < 10) {
+        util_color = ui::Color::yellow;  // a process holds the GPU but it does little: stalled?
+      }
+    }
+    std::string memory = std::string(k_dash);
+    auto memory_color = ui::Color::none;
+    if (const auto pct = memory_pct(g)) {
+      memory = fmt::format("{} {:.0f} / {:.0f} MiB", ui::bar(*pct / 100.0, 10), *g.memory_used_mib,
+                           *g.memory_total_mib);
+      memory_color = ui::level_color(*pct, 80, 95);
+    } else if (g.memory_used_mib || g.memory_total_mib) {
+      memory = fmt::format("{} / {} MiB", number(g.memory_used_mib), number(g.memory_total_mib));
+    }
+    std::string power = std::string(k_dash);
+    if (g.power_draw_w && g.power_limit_w) {
+      power = fmt::format("{:.0f} / {:.0f} W", *g.power_draw_w, *g.power_limit_w);
+    } else if (g.power_draw_w || g.power_limit_w) {
+      power = fmt::format("{} / {} W", number(g.power_draw_w), number(g.power_limit_w));
+    }
+    std::vector<ui::Cell> row = {
+        number(g.index.transform([](int i) { return static_cast<double>(i); })),
+        g.name.empty() ? std::string(k_dash) : g.name,
+        ui::Cell(number(g.utilization_gpu_pct, "%"), util_color)};
+    if (h != nullptr) {
+      row.emplace_back(h->utilization(g.uuid, k_spark_width), util_color);
+    }
+    row.emplace_back(memory, memory_color);
+    if (h != nullptr) {
+      row.emplace_back(h->memory(g.uuid, k_spark_width), memory_color);
+    }
+    row.emplace_back(number(g.temperature_c, "\u00b0C"),
+                     g.temperature_c ? ui::level_color(*g.temperature_c, 80, 90) : ui::Color::none);
+    row.emplace_back(power);
+    gpus.add_row(std::move(row));
+  }
+  out += gpus.render(options.color);
+  out += '\n';
+
+  if (snapshot.processes.empty()) {
+    out += "No compute processes.\n";
+    return out;
+  }
+  ui::Table procs({{"GPU", ui::Align::right},
+                   {"PID", ui::Align::right},
+                   {"USER"},
+                   {"JOB"},
+                   {"GPU MEM", ui::Align::right},
+                   {"COMMAND"}});
+  for (const auto& p : snapshot.processes) {
+    procs.add_row({
+        p.gpu_index ? std::to_string(*p.gpu_index) : std::string("?"),
+        p.app.pid ? std::to_string(*p.app.pid) : std::string(k_dash),
+        p.user.empty() ? std::string(k_dash) : p.user,
+        ui::Cell(p.job_id.empty() ? std::string(k_dash) : p.job_id,
+                 p.job_id.empty() ? ui::Color::none : ui::Color::cyan),
+        number(p.app.used_memory_mib, " MiB"),
+        p.app.process_name.empty() ? std::string(k_dash) : p.app.process_name,
+    });
+  }
+  out += procs.render(options.color, options.width);
+  return out;
+}
+
+}  // namespace ec2dl::monitor

@@ -1,0 +1,87 @@
+#include "ec2dl/monitor/report.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+
+#include <random>
+
+#include "ec2dl/remote/quote.hpp"
+#include "ec2dl/remote/scripts.hpp"
+#include "ec2dl/ssh/channel.hpp"
+#include "ec2dl/util/strings.hpp"
+
+namespace ec2dl::monitor {
+
+std::string new_marker() {
+  std::random_device rd;
+  std::uniform_int_distribution<std::uint32_t> dist;
+  return fmt::format("@ec2dl-{:08x}{:08x}", dist(rd), dist(rd));
+}
+
+std::string report_command(const std::vector<std::string_view>& scripts, std::string_view marker,
+                           const std::vector<std::string>& args) {
+  std::string text;
+  for (const auto name : scripts) {
+    text += remote::script(name);
+    if (!text.empty() && text.back() != '\n') {
+      text += '\n';
+    }
+  }
+  std::vector<std::string> all{std::string(marker)};
+  all.insert(all.end(), args.begin(), args.end());
+  return remote::sh_command(text, all,
+                            scripts.empty() ? "ec2dl" : "ec2dl-" + std::string(scripts.back()));
+}
+
+core::Result<Report> parse_report(std::string_view out, std::string err, std::string_view marker,
+                                  std::string_view what) {
+  auto sections = remote::split_sections(out, marker);
+  if (sections.empty() || sections.back().name != "end") {
+    const auto why = util::trim(err);
+    return core::fail(core::ErrorKind::remote,
+                      fmt::format("{}: the server's answer was cut short{}{}", what,
+                                  why.empty() ? "" : ": ", why.substr(0, 300)));
+  }
+  return Report{std::move(sections), std::move(err)};
+}
+
+core::Result<Report> run_report(ssh::Session& session, const std::vector<std::string_view>& scripts,
+                                const std::vector<std::string>& args, std::string_view what) {
+  const auto marker = new_marker();
+  auto captured = ssh::capture(session, report_command(scripts, marker, args));
+  if (!captured) {
+    return std::unexpected(captured.error());
+  }
+  return parse_report(captured->out, std::move(captured->err), marker, what);
+}
+
+nlohmann::json job_id_json(const std::string& id) {
+  if (id.empty()) {
+    return nullptr;
+  }
+  if (const auto n = util::parse_uint(id); n && id.size() < 16) {
+    return *n;
+  }
+  return id;
+}
+
+core::Result<ssh::Session*> Link::session() {
+  if (!m_session) {
+    auto s = m_connect();
+    if (!s) {
+      return std::unexpected(s.error());
+    }
+    m_session.emplace(std::move(*s));
+  }
+  return &*m_session;
+}
+
+core::Result<bool> Link::wait(int fd, int timeout_ms) {
+  if (m_session) {
+    return m_session->poll_with_fd(fd, timeout_ms);
+  }
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) > 0;
+}
+
+}  // namespace ec2dl::monitor

@@ -1,0 +1,542 @@
+#include "ec2dl/monitor/top.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "ec2dl/remote/job_join.hpp"
+#include "ec2dl/ui/table.hpp"
+#include "ec2dl/util/strings.hpp"
+#include "ec2dl/util/time.hpp"
+
+namespace ec2dl::monitor {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr double k_disk_warning_pct = 90;
+constexpr std::size_t k_threads_shown = 20;
+
+// Clock ticks one CPU had between the two samples (the whole machine's ticks / CPUs).
+struct Sampling {
+  double ticks_per_cpu = 0;
+  double clk_tck = 100;
+  double page_kib = 4;
+};
+
+double cpu_pct(const remote::ProcStat& now, const remote::ProcStat* before, const Sampling& s) {
+  if (s.ticks_per_cpu <= 0) {
+    return 0;
+  }
+  const auto ticks_now = now.utime + now.stime;
+  std::uint64_t ticks_before = 0;
+  // A process missing from the first sample, or a recycled pid, ran only since then.
+  if (before != nullptr && before->starttime == now.starttime &&
+      before->utime + before->stime <= ticks_now) {
+    ticks_before = before->utime + before->stime;
+  }
+  return 100.0 * static_cast<double>(ticks_now - ticks_before) / s.ticks_per_cpu;
+}
+
+std::string kib(std::uint64_t v) {
+  return ui::human_bytes(static_cast<double>(v) * 1024.0);
+}
+
+std::string pct_text(double v) {
+  return fmt::format("{:.1f}%", v);
+}
+
+json process_json(const ProcessRow& p) {
+  return {{"pid", p.pid},
+          {"ppid", p.ppid},
+          {"user", p.user.empty() ? json(nullptr) : json(p.user)},
+          {"state", std::string(1, p.state)},
+          {"cpu_pct", std::round(p.cpu_pct * 10) / 10},
+          {"cpu_time_s", std::round(p.cpu_time_s * 100) / 100},
+          {"rss_kib", p.rss_kib},
+          {"threads", p.threads},
+          {"command", p.command},
+          {"job_id", job_id_json(p.job_id)}};
+}
+
+// Descendants of `root` (itself included), parents before children.
+std::vector<std::int64_t> family(std::int64_t root,
+                                 const std::map<std::int64_t, remote::ProcStat>& procs) {
+  std::map<std::int64_t, std::vector<std::int64_t>> children;
+  for (const auto& [pid, p] : procs) {
+    children[p.ppid].push_back(pid);
+  }
+  std::vector<std::int64_t> out{root};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    for (const auto child : children[out[i]]) {
+      if (std::find(out.begin(), out.end(), child) == out.end()) {
+        out.push_back(child);
+      }
+    }
+  }
+  return out;
+}
+
+core::Result<Focus> focus_on(const TopQuery& query, const std::vector<remote::JobRecord>& jobs,
+                             const std::map<std::int64_t, remote::ProcStat>& procs,
+                             const std::string& host) {
+  Focus f;
+  if (query.pid) {
+    if (!procs.contains(*query.pid)) {
+      return core::fail(core::ErrorKind::not_found,
+                        fmt::format("no process {} on {}", *query.pid, host),
+                        "'ec2dl top' lists the busiest processes; 'ec2dl ps' lists jobs");
+    }
+    f.pid = query.pid;
+    return f;
+  }
+  const auto found = remote::find_jobs(jobs, query.job);
+  if (found.empty()) {
+    return core::fail(
+        core::ErrorKind::not_found,
+        fmt::format("no job '{}' on {} (in {}/jobs)", query.job, host, query.remote_dir),
+        "'ec2dl ps' lists the jobs");
+  }
+  std::vector<const remote::JobRecord*> running;
+  for (const auto* j : found) {
+    if (remote::job_running(*j, procs)) {
+      running.push_back(j);
+    }
+  }
+  if (running.empty()) {
+    return core::fail(core::ErrorKind::not_found,
+                      fmt::format("job '{}' is not running (it has ended)", query.job),
+                      fmt::format("'ec2dl tail {}' shows its log", found.front()->id));
+  }
+  if (running.size() > 1) {
+    std::vector<std::string> ids;
+    for (const auto* j : running) {
+      ids.push_back(j->id);
+    }
+    return core::fail(core::ErrorKind::usage,
+                      fmt::format("{} running jobs are named '{}' (ids {}): give one id",
+                                  running.size(), query.job, util::join(ids, ", ")));
+  }
+  f.job_id = running.front()->id;
+  f.job_name = running.front()->name;
+  f.pid = running.front()->pid;
+  return f;
+}
+
+}  // namespace
+
+std::vector<std::string> top_query_args(const TopQuery& query) {
+  return {query.remote_dir, fmt::format("{:g}", query.sample_s),
+          query.pid ? std::to_string(*query.pid) : std::string(), query.job};
+}
+
+core::Result<TopSnapshot> top_snapshot_from(const Report& report, const TopQuery& query,
+                                            std::int64_t time) {
+  const auto& sections = report.sections;
+  TopSnapshot snap;
+  snap.time = time;
+  if (const auto* s = remote::find_section(sections, "host")) {
+    snap.host = util::join(s->args, " ");
+  }
+  Sampling sampling;
+  if (const auto* s = remote::find_section(sections, "conf"); s != nullptr && s->args.size() == 2) {
+    sampling.clk_tck = std::max(1.0, util::parse_double(s->args[0]).value_or(100));
+    sampling.page_kib = std::max(1.0, util::parse_double(s->args[1]).value_or(4096) / 1024.0);
+  }
+  std::optional<std::int64_t> self;
+  if (const auto* s = remote::find_section(sections, "self"); s != nullptr && !s->args.empty()) {
+    self = util::parse_int(s->args.front());
+  }
+  snap.uptime_s = remote::parse_uptime(remote::section_body(sections, "uptime")).value_or(0);
+  snap.load =
+      remote::parse_loadavg(remote::section_body(sections, "loadavg")).value_or(remote::LoadAvg{});
+
+  // Memory as procps-ng 4 counts it: used = total - available.
+  const auto mem = remote::parse_meminfo(remote::section_body(sections, "meminfo"));
+  snap.mem_total_kib = mem.total.value_or(0);
+  snap.mem_free_kib = mem.free.value_or(0);
+  snap.mem_buff_cache_kib =
+      mem.buffers.value_or(0) + mem.cached.value_or(0) + mem.sreclaimable.value_or(0);
+  snap.mem_available_kib = mem.available.value_or(
+      std::min(snap.mem_total_kib, snap.mem_free_kib + snap.mem_buff_cache_kib));
+  snap.mem_used_kib = snap.mem_total_kib - std::min(snap.mem_total_kib, snap.mem_available_kib);
+  snap.swap_total_kib = mem.swap_total.value_or(0);
+  snap.swap_free_kib = std::min(mem.swap_free.value_or(0), snap.swap_total_kib);
+  snap.swap_used_kib = snap.swap_total_kib - snap.swap_free_kib;
+
+  // CPU: the machine, each CPU, and the clock ticks one CPU had between the samples.
+  const auto cpu1 = remote::parse_cpu_times(remote::section_body(sections, "cpu1"));
+  const auto cpu2 = remote::parse_cpu_times(remote::section_body(sections, "cpu2"));
+  if (cpu1.empty() || cpu2.empty() || cpu1.front().name != "cpu" || cpu2.front().name != "cpu") {
+    return core::fail(core::ErrorKind::remote, "top: the server did not report its CPU times",
+                      "ec2dl top needs a Linux server (/proc)");
+  }
+  snap.cpu = remote::cpu_use(cpu1.front(), cpu2.front());
+  for (std::size_t i = 1; i < cpu2.size(); ++i) {
+    ++snap.cpus;
+    const auto before = std::find_if(cpu1.begin(), cpu1.end(), [&](const remote::CpuTimes& c) {
+      return c.name == cpu2[i].name;
+    });
+    snap.cpu_busy_pct.push_back(before == cpu1.end() ? 0
+                                                     : remote::cpu_use(*before, cpu2[i]).busy_pct);
+  }
+  const auto total_ticks = static_cast<double>(
+      cpu2.front().total() - std::min(cpu1.front().total(), cpu2.front().total()));
+  sampling.ticks_per_cpu = total_ticks / std::max(1, snap.cpus);
+
+  const auto procs1 = remote::parse_proc_stats(remote::section_body(sections, "procs1"));
+  auto procs = remote::parse_proc_stats(remote::section_body(sections, "procs2"));
+  const auto owners = remote::parse_proc_owners(remote::section_body(sections, "owners"));
+  const auto args = remote::parse_ps_args(remote::section_body(sections, "args"));
+  const auto jobs = remote::parse_job_records(remote::section_body(sections, "jobs"));
+  const auto sessions = remote::running_job_sessions(jobs, procs);
+
+  // The probe itself (its shell and what it ran) is no process of the server's.
+  if (self) {
+    for (const auto pid : family(*self, procs)) {
+      procs.erase(pid);
+    }
+  }
+
+  std::map<std::int64_t, ProcessRow> rows;
+  for (const auto& [pid, p] : procs) {
+    ProcessRow r;
+    r.pid = pid;
+    r.ppid = p.ppid;
+    r.state = p.state;
+    const auto before = procs1.find(pid);
+    r.cpu_pct = cpu_pct(p, before == procs1.end() ? nullptr : &before->second, sampling);
+    r.cpu_time_s = static_cast<double>(p.utime + p.stime) / sampling.clk_tck;
+    r.rss_kib = static_cast<std::uint64_t>(std::max<std::int64_t>(0, p.rss_pages) *
+                                           static_cast<std::int64_t>(sampling.page_kib));
+    r.threads = p.num_threads;
+    if (const auto o = owners.find(pid); o != owners.end()) {
+      r.user = o->second;
+    }
+    const auto a = args.find(pid);
+    r.command = a != args.end() && !a->second.empty() ? a->second : "[" + p.comm + "]";
+    if (const auto j = sessions.find(p.session); j != sessions.end()) {
+      r.job_id = j->second;
+    }
+    ++snap.processes;
+    snap.running += p.state == 'R' ? 1 : 0;
+    rows.emplace(pid, std::move(r));
+  }
+
+  std::vector<ProcessRow> all;
+  for (const auto& [pid, r] : rows) {
+    all.push_back(r);
+  }
+  const auto n = std::min(query.limit, all.size());
+  snap.by_cpu = all;
+  std::stable_sort(snap.by_cpu.begin(), snap.by_cpu.end(),
+                   [](const ProcessRow& a, const ProcessRow& b) { return a.cpu_pct > b.cpu_pct; });
+  snap.by_cpu.resize(n);
+  snap.by_memory = std::move(all);
+  std::stable_sort(snap.by_memory.begin(), snap.by_memory.end(),
+                   [](const ProcessRow& a, const ProcessRow& b) { return a.rss_kib > b.rss_kib; });
+  snap.by_memory.resize(n);
+
+  // Disks: one row per filesystem, with everything asked about that lives there.
+  for (const auto& s : sections) {
+    if (s.name != "disk" || s.args.empty()) {
+      continue;
+    }
+    const auto usage = remote::parse_df_line(util::trim(s.body));
+    if (!usage) {
+      continue;
+    }
+    std::string holds;
+    const auto& label = s.args.front();
+    if (label == "home") {
+      holds = "~";
+    } else if (label == "root") {
+      holds = "/";
+    } else if (util::starts_with(label, "job:")) {
+      const auto id = label.substr(4);
+      const auto job = std::find_if(jobs.begin(), jobs.end(),
+                                    [&](const remote::JobRecord& j) { return j.id == id; });
+      if (job == jobs.end() || !remote::job_running(*job, procs)) {
+        continue;
+      }
+      holds = fmt::format("job {} ({})", id, job->workdir);
+    }
+    auto row = std::find_if(snap.disks.begin(), snap.disks.end(),
+                            [&](const DiskRow& d) { return d.usage.mount == usage->mount; });
+    if (row == snap.disks.end()) {
+      snap.disks.push_back({*usage, {}, usage->used_pct >= k_disk_warning_pct});
+      row = snap.disks.end() - 1;
+    }
+    row->holds.push_back(holds);
+  }
+
+  if (query.pid || !query.job.empty()) {
+    auto focus = focus_on(query, jobs, procs, snap.host.empty() ? "the server" : snap.host);
+    if (!focus) {
+      return std::unexpected(focus.error());
+    }
+    std::vector<std::int64_t> members;
+    if (!focus->job_id.empty()) {
+      for (const auto& [pid, p] : procs) {
+        if (p.session == *focus->pid) {
+          members.push_back(pid);
+        }
+      }
+    } else {
+      members = family(*focus->pid, procs);
+    }
+    for (const auto pid : members) {
+      if (const auto r = rows.find(pid); r != rows.end()) {
+        focus->processes.push_back(r->second);
+      }
+    }
+    const std::set<std::int64_t> member_set(members.begin(), members.end());
+    const auto threads1 = remote::parse_task_stats(remote::section_body(sections, "threads1"));
+    const auto threads2 = remote::parse_task_stats(remote::section_body(sections, "threads2"));
+    for (const auto& [tid, t] : threads2) {
+      if (!member_set.contains(t.pid)) {
+        continue;
+      }
+      const auto before = threads1.find(tid);
+      focus->threads.push_back(
+          {tid, t.pid, t.stat.comm, t.stat.state,
+           cpu_pct(t.stat, before == threads1.end() ? nullptr : &before->second.stat, sampling)});
+    }
+    std::stable_sort(focus->threads.begin(), focus->threads.end(),
+                     [](const ThreadRow& a, const ThreadRow& b) { return a.cpu_pct > b.cpu_pct; });
+    snap.focus = std::move(*focus);
+  }
+  return snap;
+}
+
+core::Result<TopSnapshot> sample_top(ssh::Session& session, const TopQuery& query) {
+  auto report = run_report(session, {"gpu_top_jobs", "top_snapshot"}, top_query_args(query), "top");
+  if (!report) {
+    return std::unexpected(report.error());
+  }
+  return top_snapshot_from(*report, query, util::now_epoch());
+}
+
+json to_json(const TopSnapshot& s) {
+  const auto round1 = [](double v) { return std::round(v * 10) / 10; };
+  json disks = json::array();
+  for (const auto& d : s.disks) {
+    disks.push_back({{"mount", d.usage.mount},
+                     {"filesystem", d.usage.filesystem},
+                     {"size_kib", d.usage.size_kib},
+                     {"used_kib", d.usage.used_kib},
+                     {"available_kib", d.usage.avail_kib},
+                     {"used_pct", d.usage.used_pct},
+                     {"holds", d.holds},
+                     {"warning", d.warning}});
+  }
+  auto list = [](const std::vector<ProcessRow>& rows) {
+    json out = json::array();
+    for (const auto& r : rows) {
+      out.push_back(process_json(r));
+    }
+    return out;
+  };
+  json cpus = json::array();
+  for (const auto v : s.cpu_busy_pct) {
+    cpus.push_back(round1(v));
+  }
+  json out = {
+      {"host", s.host},
+      {"time", util::iso8601_utc(s.time)},
+      {"uptime_s", s.uptime_s},
+      {"load", {{"1m", s.load.one}, {"5m", s.load.five}, {"15m", s.load.fifteen}}},
+      {"processes", {{"total", s.processes}, {"running", s.running}}},
+      {"cpu",
+       {{"count", s.cpus},
+        {"busy_pct", round1(s.cpu.busy_pct)},
+        {"user_pct", round1(s.cpu.user_pct)},
+        {"system_pct", round1(s.cpu.system_pct)},
+        {"iowait_pct", round1(s.cpu.iowait_pct)},
+        {"steal_pct", round1(s.cpu.steal_pct)},
+        {"idle_pct", round1(s.cpu.idle_pct)},
+        {"per_cpu_busy_pct", cpus}}},
+      {"memory",
+       {{"total_kib", s.mem_total_kib},
+        {"used_kib", s.mem_used_kib},
+        {"free_kib", s.mem_free_kib},
+        {"available_kib", s.mem_available_kib},
+        {"buff_cache_kib", s.mem_buff_cache_kib}}},
+      {"swap",
+       {{"total_kib", s.swap_total_kib},
+        {"used_kib", s.swap_used_kib},
+        {"free_kib", s.swap_free_kib}}},
+      {"disks", disks},
+      {"top_cpu", list(s.by_cpu)},
+      {"top_memory", list(s.by_memory)},
+      {"focus", nullptr},
+  };
+  if (s.focus) {
+    json threads = json::array();
+    for (const auto& t : s.focus->threads) {
+      threads.push_back({{"tid", t.tid},
+                         {"pid", t.pid},
+                         {"name", t.name},
+                         {"state", std::string(1, t.state)},
+                         {"cpu_pct", round1(t.cpu_pct)}});
+    }
+    out["focus"] = {
+        {"pid", s.focus->pid ? json(*s.focus->pid) : json(nullptr)},
+        {"job_id", job_id_json(s.focus->job_id)},
+        {"job_name", s.focus->job_name.empty() ? json(nullptr) : json(s.focus->job_name)},
+        {"processes", list(s.focus->processes)},
+        {"threads", threads}};
+  }
+  return out;
+}
+
+std::vector<std::string> disk_warnings(const TopSnapshot& snapshot) {
+  std::vector<std::string> out;
+  for (const auto& d : snapshot.disks) {
+    if (d.warning) {
+      out.push_back(fmt::format(
+          "{} is {:.0f}% full ({} free; holds {}): runs that save "
+          "checkpoints there may fail",
+          d.usage.mount, d.usage.used_pct, kib(d.usage.avail_kib), util::join(d.holds, ", ")));
+    }
+  }
+  return out;
+}
+
+std::string render_top(const TopSnapshot& s, const TopRenderOptions& o) {
+  const auto paint = [&](const std::string& text, ui::Color c) {
+    return ui::paint(text, c, o.color);
+  };
+  std::string out;
+  out += fmt::format("{}  up {}  load {:.2f} {:.2f} {:.2f}  {} processes, {} running\n",
+                     paint(util::sanitize_for_terminal(s.host), ui::Color::bold),
+                     util::format_duration(static_cast<std::int64_t>(s.uptime_s)), s.load.one,
+                     s.load.five, s.load.fifteen, s.processes, s.running);
+  out +=
+      fmt::format("CPU   {} used  (user {}, system {}, iowait {}, steal {})  {} CPU{}\n",
+                  paint(pct_text(s.cpu.busy_pct), ui::level_color(s.cpu.busy_pct)),
+                  pct_text(s.cpu.user_pct), pct_text(s.cpu.system_pct), pct_text(s.cpu.iowait_pct),
+                  pct_text(s.cpu.steal_pct), s.cpus, s.cpus == 1 ? "" : "s");
+  const double mem_frac = s.mem_total_kib > 0 ? static_cast<double>(s.mem_used_kib) /
+                                                    static_cast<double>(s.mem_total_kib)
+                                              : 0;
+  out += fmt::format("MEM   {} {} used of {}, {} available, {} buff/cache\n",
+                     paint(ui::bar(mem_frac, 10), ui::level_color(mem_frac * 100, 80, 90)),
+                     kib(s.mem_used_kib), kib(s.mem_total_kib), kib(s.mem_available_kib),
+                     kib(s.mem_buff_cache_kib));
+  const double swap_frac = s.swap_total_kib > 0 ? static_cast<double>(s.swap_used_kib) /
+                                                      static_cast<double>(s.swap_total_kib)
+                                                : 0;
+  out += fmt::format(
+      "SWAP  {} {} used of {}\n",
+      paint(ui::bar(swap_frac, 10),
+            s.swap_used_kib > 0 ? ui::level_color(swap_frac * 100, 50, 80) : ui::Color::none),
+      kib(s.swap_used_kib), kib(s.swap_total_kib));
+  out += '\n';
+
+  if (!s.disks.empty()) {
+    ui::Table disks({{"MOUNT"},
+                     {"SIZE", ui::Align::right},
+                     {"USED", ui::Align::right},
+                     {"FREE", ui::Align::right},
+                     {"USE%", ui::Align::right},
+                     {"HOLDS"}});
+    for (const auto& d : s.disks) {
+      const auto c = d.warning ? ui::Color::red
+                               : (d.usage.used_pct >= 80 ? ui::Color::yellow : ui::Color::none);
+      disks.add_row({d.usage.mount, kib(d.usage.size_kib), kib(d.usage.used_kib),
+                     kib(d.usage.avail_kib),
+                     ui::Cell(fmt::format("{:.0f}%{}", d.usage.used_pct, d.warning ? " !" : ""), c),
+                     util::join(d.holds, ", ")});
+    }
+    out += disks.render(o.color, o.width);
+    for (const auto& w : disk_warnings(s)) {
+      out += paint("warning: " + w, ui::Color::red) + "\n";
+    }
+    out += '\n';
+  }
+
+  auto process_table = [&](const std::vector<ProcessRow>& rows, bool detailed) {
+    std::vector<ui::Column> cols = {{"PID", ui::Align::right}};
+    if (detailed) {
+      cols.push_back({"PPID", ui::Align::right});
+    }
+    for (auto c : std::vector<ui::Column>{{"USER", ui::Align::left, 12},
+                                          {"%CPU", ui::Align::right},
+                                          {"RSS", ui::Align::right}}) {
+      cols.push_back(std::move(c));
+    }
+    if (detailed) {
+      cols.push_back({"THR", ui::Align::right});
+      cols.push_back({"TIME", ui::Align::right});
+    }
+    cols.push_back({"S"});
+    cols.push_back({"JOB"});
+    cols.push_back({"COMMAND"});
+    ui::Table t(cols);
+    for (const auto& r : rows) {
+      std::vector<ui::Cell> cells = {std::to_string(r.pid)};
+      if (detailed) {
+        cells.emplace_back(std::to_string(r.ppid));
+      }
+      cells.emplace_back(r.user.empty() ? "\u2013" : r.user);
+      cells.emplace_back(fmt::format("{:.1f}", r.cpu_pct));
+      cells.emplace_back(kib(r.rss_kib));
+      if (detailed) {
+        cells.emplace_back(std::to_string(r.threads));
+        cells.emplace_back(util::format_duration(static_cast<std::int64_t>(r.cpu_time_s)));
+      }
+      cells.emplace_back(std::string(1, r.state));
+      cells.emplace_back(r.job_id.empty() ? "\u2013" : r.job_id,
+                         r.job_id.empty() ? ui::Color::none : ui::Color::cyan);
+      cells.emplace_back(r.command);
+      t.add_row(std::move(cells));
+    }
+    return t.render(o.color, o.width);
+  };
+
+  if (s.focus) {
+    const auto& f = *s.focus;
+    if (!f.job_id.empty()) {
+      out +=
+          paint(fmt::format(
+                    "JOB {}{}: {} process{}", f.job_id,
+                    f.job_name.empty() ? "" : " (" + util::sanitize_for_terminal(f.job_name) + ")",
+                    f.processes.size(), f.processes.size() == 1 ? "" : "es"),
+                ui::Color::bold);
+    } else {
+      out += paint(fmt::format("PROCESS {} AND ITS CHILDREN", f.pid.value_or(0)), ui::Color::bold);
+    }
+    out += '\n';
+    out += process_table(f.processes, true);
+    out += '\n';
+    out += paint(fmt::format("THREADS ({} shown of {})",
+                             std::min(f.threads.size(), k_threads_shown), f.threads.size()),
+                 ui::Color::bold);
+    out += '\n';
+    ui::Table t({{"TID", ui::Align::right},
+                 {"PID", ui::Align::right},
+                 {"%CPU", ui::Align::right},
+                 {"S"},
+                 {"NAME"}});
+    for (std::size_t i = 0; i < f.threads.size() && i < k_threads_shown; ++i) {
+      const auto& th = f.threads[i];
+      t.add_row({std::to_string(th.tid), std::to_string(th.pid), fmt::format("{:.1f}", th.cpu_pct),
+                 std::string(1, th.state), th.name});
+    }
+    out += t.render(o.color, o.width);
+    return out;
+  }
+  out += paint("BUSIEST (CPU)", ui::Color::bold) + "\n";
+  out += process_table(s.by_cpu, false);
+  out += '\n';
+  out += paint("LARGEST (MEMORY)", ui::Color::bold) + "\n";
+  out += process_table(s.by_memory, false);
+  return out;
+}
+
+}  // namespace ec2dl::monitor

@@ -1,0 +1,24 @@
+# Shared by gpu_query.sh and top_snapshot.sh (put in front of them): the job registry as the
+# monitoring commands read it.
+# ec2dl_jobs BASE prints, for each job folder BASE/jobs/ID/:
+#   job ID PID PID_START EXITED     ("-" for a missing or non-numeric value; EXITED 0 or 1)
+#   name NAME                       (first line of the name file; may be empty)
+#   workdir DIR                     (first line of the workdir file; may be empty)
+# Folders whose name is not a plain job id are skipped, so every record stays on its lines.
+ec2dl_jobs() {
+  for d in "$1"/jobs/*/; do
+    [ -d "$d" ] || continue
+    id=${d%/}
+    id=${id##*/}
+    case $id in '' | *[!A-Za-z0-9._@:+-]*) continue ;; esac
+    pid='' start='' name='' workdir='' exited=0
+    [ -e "${d}exit" ] && exited=1
+    [ -r "${d}pid" ] && { IFS= read -r pid <"${d}pid" || :; }
+    [ -r "${d}pid_start" ] && { IFS= read -r start <"${d}pid_start" || :; }
+    [ -r "${d}name" ] && { IFS= read -r name <"${d}name" || :; }
+    [ -r "${d}workdir" ] && { IFS= read -r workdir <"${d}workdir" || :; }
+    case $pid in '' | *[!0-9]*) pid=- ;; esac
+    case $start in '' | *[!0-9]*) start=- ;; esac
+    printf 'job %s %s %s %s\nname %s\nworkdir %s\n' "$id" "$pid" "$start" "$exited" "$name" "$workdir"
+  done
+}
