@@ -9,6 +9,8 @@
 #include "ec2dl/cli/completion.hpp"
 #include "ec2dl/cli/exec.hpp"
 #include "ec2dl/cli/login.hpp"
+#include "ec2dl/cli/pull.hpp"
+#include "ec2dl/cli/push.hpp"
 #include "ec2dl/cli/gpu_run.hpp"
 #include "ec2dl/cli/kill.hpp"
 #include "ec2dl/cli/ps.hpp"
@@ -37,6 +39,10 @@ const std::vector<CommandSpec>& command_table() {
                    kill_cmd::setup, kill_cmd::run),
       make_command("wait", "Block until jobs end; exit with their status", wait_cmd::setup,
                    wait_cmd::run),
+      make_command("push", "Copy files and folders to the server; only what changed (scp, rsync)",
+                   push_cmd::setup, push_cmd::run),
+      make_command("pull", "Copy files, folders, remote globs or a job's files from the server",
+                   pull_cmd::setup, pull_cmd::run),
       make_command("hosts", "Save servers under short names: add, list, rm, default",
                    hosts_cmd::setup, hosts_cmd::run),
       make_command("doctor", "Check the local setup and the server; print how to fix problems",

@@ -57,12 +57,13 @@ if [ -f c/mkdir ]; then
 fi
 if [ -d d ]; then
   # One mv per folder moves every staged file into place with rename(2). The names reach
-  # the inner sh as arguments, never as script text.
+  # the inner sh as arguments, never as script text ("{""}" keeps the outer find from
+  # seeing a second {}).
   # shellcheck disable=SC2156
   (cd d && find . -type d -exec sh -c '
     dest=$1; shift
     for dir do
-      find "$dir" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$dest/$dir" -- {} + || exit 1
+      find "$dir" -mindepth 1 -maxdepth 1 ! -type d -exec mv -f -t "$dest/$dir" -- "{""}" + || exit 1
     done' sh "$dest" {} +) || fail "cannot move files into place"
 fi
 if [ -f c/meta ]; then

@@ -1,0 +1,80 @@
+#include "ec2dl/cli/pull.hpp"
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "ec2dl/cli/common.hpp"
+#include "ec2dl/transfer/sync.hpp"
+#include "ec2dl/util/fs.hpp"
+#include "ec2dl/util/strings.hpp"
+
+namespace ec2dl::cli::pull_cmd {
+
+void setup(CLI::App& app, Options& options) {
+  app.add_option("paths", options.operands,
+                 "REMOTE... [LOCAL], or JOB PATTERN...: what to fetch (globs are expanded on "
+                 "the server), then where (default: the current folder)")
+      ->type_name("REMOTE... [LOCAL]");
+  app.add_option("--job", options.job,
+                 "Take every path relative to this job's working directory (id or name)")
+      ->type_name("JOB");
+  push_cmd::add_transfer_flags(app, options.flags, false);
+  app.footer(
+      "Examples:\n"
+      "  ec2dl pull '~/*.png' .                # quote globs: the server expands them\n"
+      "  ec2dl pull '~/results' ./out          # ./out/results/...\n"
+      "  ec2dl pull ~/model.pt ./best.pt       # one file, new name\n"
+      "  ec2dl pull 7 'checkpoints/*.pt'       # from job 7's working directory into .\n"
+      "  ec2dl pull --job train -t runs/ logs metrics.csv\n"
+      "Relative REMOTE paths start in the server's home folder. When the first of two or more\n"
+      "paths names a job (id or --name) and no such file exists in the home folder, the rest\n"
+      "are patterns in that job's working directory and the files land in -t DIR or '.'.\n"
+      "Otherwise, with two or more paths and no -t, the last is the local destination.\n"
+      "Unchanged files are skipped; every file appears under its final name only when\n"
+      "complete; an interrupted large file resumes on the next run.");
+}
+
+int run(const Options& options, core::Context& ctx) {
+  std::vector<std::string> problems;
+  transfer::PullRequest request;
+  request.options = push_cmd::sync_options(options.flags, ctx, problems);
+  request.operands = options.operands;
+  request.job = options.job;
+  request.registry = ctx.remote_dir();
+  if (!options.flags.target.empty()) {
+    request.target = options.flags.target;
+  }
+  if (auto checked = transfer::check_pull(request); !checked) {
+    problems.push_back(checked.error().message());
+  }
+  if (!problems.empty()) {
+    return report(core::Error(core::ErrorKind::usage, util::join(problems, "; ")));
+  }
+  auto session = connect(ctx);
+  if (!session) {
+    return report(session.error());
+  }
+  auto summary = transfer::run_pull(*session, request);
+  if (!summary) {
+    auto error = summary.error();
+    const auto home = util::home_dir();
+    if (error.kind() == core::ErrorKind::not_found && home != "/" && error.hint().empty()) {
+      for (const auto& op : request.operands) {
+        if (op.starts_with(home + "/")) {
+          error = error.with_hint(
+              "your shell turned ~ into your local home folder; quote remote paths ('~/...')");
+          break;
+        }
+      }
+    }
+    if (error.kind() == core::ErrorKind::interrupted) {
+      error = error.with_hint(
+          "files already in place are complete and nothing is half-written; run the same "
+          "command again to finish (large files resume)");
+    }
+    return report(error);
+  }
+  return push_cmd::report_outcome(*summary, ctx);
+}
+
+}  // namespace ec2dl::cli::pull_cmd

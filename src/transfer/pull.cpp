@@ -1,0 +1,691 @@
+// pull: files and folders (or remote globs, or a job's files) from the server. One round
+// trip lists the sources, the planner decides against the local destination, then one tar
+// stream brings the small files and each large file comes on its own resumable channel.
+// Every file is written under a temporary name beside its destination and renamed into
+// place when complete.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "ec2dl/core/interrupt.hpp"
+#include "ec2dl/remote/quote.hpp"
+#include "ec2dl/remote/scripts.hpp"
+#include "ec2dl/transfer/hash.hpp"
+#include "ec2dl/transfer/local_file.hpp"
+#include "ec2dl/transfer/local_tree.hpp"
+#include "ec2dl/transfer/progress.hpp"
+#include "ec2dl/transfer/remote_command.hpp"
+#include "ec2dl/transfer/sync.hpp"
+#include "ec2dl/transfer/tar.hpp"
+#include "ec2dl/util/fs.hpp"
+#include "ec2dl/util/strings.hpp"
+#include "ec2dl/util/time.hpp"
+#include "sync_internal.hpp"
+
+namespace ec2dl::transfer {
+
+using core::ErrorKind;
+using core::fail;
+
+namespace {
+
+bool has_glob(std::string_view s) {
+  return s.find_first_of("*?[") != std::string_view::npos;
+}
+
+// Whether an operand could be a job id or name (and not a path).
+bool could_be_job(std::string_view s) {
+  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string_view::npos &&
+         !s.starts_with('~') && !has_glob(s);
+}
+
+}  // namespace
+
+core::Result<void> check_pull(const PullRequest& request) {
+  std::vector<std::string> problems;
+  if (request.operands.empty()) {
+    problems.push_back(request.job.empty()
+                           ? "pull: nothing to fetch: give REMOTE paths (or JOB PATTERN...)"
+                           : "pull --job: give the PATTERNs to fetch from the job's folder");
+  }
+  for (const auto& op : request.operands) {
+    if (op.empty()) {
+      problems.push_back("pull: an empty path");
+    }
+  }
+  if (request.target && request.target->empty()) {
+    problems.push_back("pull: an empty destination");
+  }
+  if (!problems.empty()) {
+    return fail(ErrorKind::usage, util::join(problems, "; "));
+  }
+  return core::ok();
+}
+
+namespace {
+
+class Puller {
+ public:
+  Puller(ssh::Session& session, const Layout& layout, const Plan& plan, const SyncOptions& options,
+         Summary& summary)
+      : m_session(session),
+        m_layout(layout),
+        m_plan(plan),
+        m_options(options),
+        m_summary(summary),
+        m_progress(options.progress, plan.bytes_to_send, plan.count(Action::send)),
+        m_limiter(options.bwlimit) {}
+
+  core::Result<void> run() {
+    std::error_code ec;
+    std::filesystem::create_directories(m_layout.dest_root, ec);
+    if (ec) {
+      return fail(ErrorKind::transfer,
+                  fmt::format("create {}: {}", display_path(m_layout.dest_root), ec.message()));
+    }
+    std::vector<std::size_t> small;
+    std::vector<std::size_t> large;
+    for (std::size_t s = 0; s < m_plan.steps.size(); ++s) {
+      const auto& step = m_plan.steps[s];
+      const auto& item = m_layout.items[step.item];
+      switch (step.action) {
+        case Action::remove:
+          break;
+        case Action::mkdir:
+          EC2DL_TRY(make_dir(step));
+          break;
+        case Action::link:
+          EC2DL_TRY(make_link(step));
+          break;
+        case Action::send:
+          (item.info.size >= k_resumable_size ? large : small).push_back(s);
+          break;
+        default:
+          break;
+      }
+    }
+    if (!small.empty()) {
+      EC2DL_TRY(fetch_stream(small));
+    }
+    for (const auto s : large) {
+      EC2DL_TRY(fetch_large(m_plan.steps[s]));
+    }
+    for (const auto& step : m_plan.steps) {
+      if (step.action == Action::attrs || step.action == Action::dir_attrs) {
+        const auto& item = m_layout.items[step.item];
+        if (const int err = set_attrs(local_path(step.rel), item.info.mode, item.info.mtime);
+            err != 0) {
+          m_summary.warnings.push_back(fmt::format("set mode and time of {}: {}",
+                                                   display_path(local_path(step.rel)),
+                                                   std::strerror(err)));
+        } else if (step.action == Action::attrs || step.why == "mode" || step.why == "mtime") {
+          ++m_summary.attrs_updated;
+        }
+      }
+    }
+    m_progress.clear();
+    if (m_options.verify) {
+      EC2DL_TRY(verify());
+    }
+    return core::ok();
+  }
+
+  // Removals come first (a folder in the way of a file, --delete).
+  core::Result<void> remove_first() {
+    for (const auto& rel : detail::topmost_removals(m_plan)) {
+      const auto path = local_path(rel);
+      if (const int err = remove_tree(path); err != 0) {
+        return fail(ErrorKind::transfer,
+                    fmt::format("remove {}: {}", display_path(path), std::strerror(err)));
+      }
+    }
+    return core::ok();
+  }
+
+ private:
+  std::string local_path(const std::string& rel) const {
+    return join_path(m_layout.dest_root, rel);
+  }
+
+  void visit_dir(const std::string& final_path) {
+    auto dir = parent_path(final_path);
+    if (dir.empty()) {
+      dir = ".";
+    }
+    if (m_visited.insert(dir).second) {
+      remove_stale_temps(dir);
+    }
+  }
+
+  core::Result<void> make_dir(const Step& step) {
+    const auto path = local_path(step.rel);
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
+      return std::unexpected(write_error(path, errno));
+    }
+    ++m_summary.dirs_created;
+    return core::ok();
+  }
+
+  core::Result<void> make_link(const Step& step) {
+    const auto& item = m_layout.items[step.item];
+    const auto path = local_path(step.rel);
+    const auto temp = join_path(parent_path(path).empty() ? "." : parent_path(path),
+                                fmt::format(".ec2dl-tmp.{}.link{}", ::getpid(), m_links++));
+    if (::symlink(item.info.link.c_str(), temp.c_str()) != 0) {
+      return std::unexpected(write_error(path, errno));
+    }
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(temp.c_str());
+      return std::unexpected(write_error(path, err));
+    }
+    ++m_summary.links;
+    return core::ok();
+  }
+
+  core::Result<void> fetch_stream(const std::vector<std::size_t>& steps) {
+    std::unordered_map<std::string, std::size_t> wanted;  // server path -> step
+    std::string list;
+    for (const auto s : steps) {
+      const auto& item = m_layout.items[m_plan.steps[s].item];
+      wanted.emplace(item.source, s);
+      list += item.source;
+      list += '\0';
+    }
+    std::deque<std::string> queue;
+    auto cmd = RemoteCommand::start(
+        m_session,
+        remote::sh_command(remote::script("xfer_send"), {m_options.follow_symlinks ? "1" : "0"},
+                           "ec2dl-send"),
+        [&queue](std::string_view data) { queue.emplace_back(data); });
+    if (!cmd) {
+      return std::unexpected(cmd.error());
+    }
+    EC2DL_TRY(cmd->write(list));
+    EC2DL_TRY(cmd->close_input());
+    std::string current;
+    auto reader = TarReader::open([&]() -> core::Result<std::string_view> {
+      while (queue.empty()) {
+        if (cmd->closed()) {
+          return std::string_view();
+        }
+        auto open = cmd->pump(200);
+        if (!open) {
+          return std::unexpected(open.error());
+        }
+      }
+      current = std::move(queue.front());
+      queue.pop_front();
+      m_limiter.consume(current.size());
+      return std::string_view(current);
+    });
+    if (!reader) {
+      return failed_stream(*cmd, reader.error());
+    }
+    std::set<std::size_t> received;
+    while (true) {
+      auto entry = reader->next();
+      if (!entry) {
+        return failed_stream(*cmd, entry.error());
+      }
+      if (!entry->has_value()) {
+        break;
+      }
+      const auto& e = **entry;
+      const auto it = wanted.find(e.path);
+      if (it == wanted.end() || e.info.type != FileType::file || received.contains(it->second)) {
+        continue;  // not asked for: its data is skipped
+      }
+      const auto& step = m_plan.steps[it->second];
+      const auto path = local_path(step.rel);
+      visit_dir(path);
+      auto file = LocalFile::create(path);
+      if (!file) {
+        return std::unexpected(file.error());
+      }
+      std::uint64_t got = 0;
+      Sha256 hash;
+      while (true) {
+        auto data = reader->read_data();
+        if (!data) {
+          return failed_stream(*cmd, data.error());
+        }
+        if (data->empty()) {
+          break;
+        }
+        EC2DL_TRY(file->write(*data));
+        if (m_options.verify) {
+          hash.update(*data);
+        }
+        got += data->size();
+        m_progress.add_bytes(data->size());
+      }
+      EC2DL_TRY(file->commit(e.info.mode, e.info.mtime));
+      received.insert(it->second);
+      m_progress.add_file();
+      ++m_summary.files_sent;
+      m_summary.bytes_sent += got;
+      if (m_options.verify) {
+        m_sent_hashes[m_layout.items[step.item].source] = {path, hash.hex()};
+      }
+    }
+    auto status = cmd->wait();
+    if (!status) {
+      return std::unexpected(status.error());
+    }
+    const auto err = cmd->error_text();
+    if (status->code && *status->code == 5) {
+      return fail(remote_failure("pull", *status, err));
+    }
+    // GNU tar pads a file that shrank while it was read: such a copy is not kept as valid.
+    for (const auto& line : util::split(err, '\n')) {
+      const auto mark = line.find(": File shrank by ");
+      if (!line.starts_with("tar: ") || mark == std::string::npos) {
+        continue;
+      }
+      const auto it = wanted.find(line.substr(5, mark - 5));
+      if (it != wanted.end()) {
+        const auto path = local_path(m_plan.steps[it->second].rel);
+        set_attrs(path, m_layout.items[m_plan.steps[it->second].item].info.mode, 0);
+        m_summary.failures.push_back(fmt::format(
+            "{} shrank on the server while it was read; run again", display_path(path)));
+      }
+    }
+    for (const auto s : steps) {
+      if (!received.contains(s)) {
+        m_summary.failures.push_back(
+            fmt::format("could not read {} on the server",
+                        display_path(m_layout.items[m_plan.steps[s].item].source)));
+      }
+    }
+    if (received.size() < steps.size() && !err.empty()) {
+      m_summary.warnings.push_back("the server said: " + err);
+    }
+    return core::ok();
+  }
+
+  core::Result<void> failed_stream(RemoteCommand& cmd, const core::Error& error) {
+    if (error.kind() == ErrorKind::interrupted || !m_session.connected() || cmd.closed() == false) {
+      return std::unexpected(error);
+    }
+    auto status = cmd.wait();
+    if (status && status->shell_status() != 0 && !cmd.error_text().empty()) {
+      return fail(remote_failure("pull", *status, cmd.error_text()));
+    }
+    return std::unexpected(error);
+  }
+
+  core::Result<void> fetch_large(const Step& step) {
+    const auto& item = m_layout.items[step.item];
+    const auto path = local_path(step.rel);
+    visit_dir(path);
+    auto dir = parent_path(path);
+    if (dir.empty()) {
+      dir = ".";
+    }
+    const auto part_file = part_name(path, item.info.size, item.info.mtime);
+    const auto part = join_path(dir, part_file);
+    remove_older_parts(dir, part_file);
+    std::uint64_t have = 0;
+    std::string have_hash = "-";
+    struct stat st {};
+    if (::lstat(part.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        static_cast<std::uint64_t>(st.st_size) < item.info.size && st.st_size > 0) {
+      if (auto h = sha256_file(part)) {
+        have = static_cast<std::uint64_t>(st.st_size);
+        have_hash = *h;
+      }
+    }
+    util::UniqueFd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid()) {
+      return std::unexpected(write_error(path, errno));
+    }
+    std::string header;
+    bool have_header = false;
+    std::uint64_t offset = 0;
+    std::uint64_t total = 0;
+    std::uint64_t written = 0;
+    std::optional<core::Error> write_failed;
+    Sha256 hash;
+    auto start_body = [&]() -> bool {
+      const auto nl = header.find('\n');
+      const auto words = util::split(header.substr(0, nl), ' ');
+      const auto o = words.size() == 2 ? util::parse_uint(words[0]) : std::nullopt;
+      const auto t = words.size() == 2 ? util::parse_uint(words[1]) : std::nullopt;
+      if (!o || !t) {
+        write_failed = core::Error(ErrorKind::remote, "unexpected answer from the server");
+        return false;
+      }
+      offset = *o;
+      total = *t;
+      if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0 ||
+          ::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
+        write_failed = write_error(path, errno);
+        return false;
+      }
+      return true;
+    };
+    auto consume = [&](std::string_view data) {
+      if (write_failed) {
+        return;
+      }
+      m_limiter.consume(data.size());
+      if (const int err = util::write_all(fd.get(), data); err != 0) {
+        write_failed = write_error(path, err);
+        return;
+      }
+      written += data.size();
+      m_progress.add_bytes(data.size());
+    };
+    auto cmd = RemoteCommand::start(
+        m_session,
+        remote::sh_command(remote::script("xfer_get"),
+                           {item.source, std::to_string(have), have_hash}, "ec2dl-get"),
+        [&](std::string_view data) {
+          if (!have_header) {
+            header.append(data);
+            const auto nl = header.find('\n');
+            if (nl == std::string::npos) {
+              return;
+            }
+            have_header = true;
+            const auto body = header.substr(nl + 1);
+            if (!start_body()) {
+              return;
+            }
+            consume(body);
+            return;
+          }
+          consume(data);
+        });
+    if (!cmd) {
+      return std::unexpected(cmd.error());
+    }
+    EC2DL_TRY(cmd->close_input());
+    while (!write_failed) {
+      auto open = cmd->pump(200);
+      if (!open) {
+        return std::unexpected(open.error());
+      }
+      if (!*open) {
+        break;
+      }
+    }
+    if (write_failed) {
+      fd.reset();
+      if (write_failed->message().starts_with("disk full")) {
+        ::unlink(part.c_str());  // nothing to resume into a full disk
+      }
+      return std::unexpected(*write_failed);
+    }
+    auto status = cmd->wait();
+    if (!status) {
+      return std::unexpected(status.error());
+    }
+    m_progress.add_file();
+    if (status->shell_status() != 0 || !have_header) {
+      return fail(remote_failure(fmt::format("pull {}", display_path(item.source)), status.value(),
+                                 cmd->error_text()));
+    }
+    if (offset > 0) {
+      m_summary.bytes_resumed += offset;
+      m_progress.add_bytes(offset);
+    }
+    if (total != item.info.size) {
+      fd.reset();
+      ::unlink(part.c_str());
+      m_summary.failures.push_back(fmt::format(
+          "{} changed on the server during the transfer; run again", display_path(item.source)));
+      return core::ok();
+    }
+    if (offset + written != total) {
+      return fail(ErrorKind::transfer,
+                  fmt::format("pull {}: received {} of {} bytes; run again to resume",
+                              display_path(item.source), offset + written, total));
+    }
+    const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(item.info.mtime), 0}};
+    if (::fchmod(fd.get(), static_cast<mode_t>(item.info.mode & 07777)) != 0 ||
+        ::futimens(fd.get(), times) != 0 || ::close(fd.release()) != 0 ||
+        ::rename(part.c_str(), path.c_str()) != 0) {
+      return std::unexpected(write_error(path, errno));
+    }
+    ++m_summary.files_sent;
+    m_summary.bytes_sent += written;
+    if (m_options.verify) {
+      auto h = sha256_file(path);
+      m_sent_hashes[item.source] = {path, h ? *h : std::string()};
+    }
+    return core::ok();
+  }
+
+  static void remove_older_parts(const std::string& dir, const std::string& part_file) {
+    const auto key = part_file.substr(0, part_file.rfind('.'));
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+      const auto name = entry.path().filename().string();
+      if (name != part_file && name.starts_with(key + ".")) {
+        std::filesystem::remove(entry.path(), ec);
+      }
+    }
+  }
+
+  core::Result<void> verify() {
+    std::vector<std::string> paths;
+    for (const auto& [source, local] : m_sent_hashes) {
+      paths.push_back(source);
+    }
+    auto remote = remote_hashes(m_session, paths);
+    if (!remote) {
+      return std::unexpected(remote.error());
+    }
+    bool all = true;
+    for (const auto& [source, local] : m_sent_hashes) {
+      const auto it = remote->find(source);
+      if (it == remote->end() || it->second != local.second) {
+        all = false;
+        set_attrs(local.first, 0600, 0);
+        m_summary.failures.push_back(fmt::format(
+            "checksum mismatch: {} (run again to fetch it again)", display_path(local.first)));
+      }
+    }
+    m_summary.verified = all;
+    return core::ok();
+  }
+
+  ssh::Session& m_session;
+  const Layout& m_layout;
+  const Plan& m_plan;
+  const SyncOptions& m_options;
+  Summary& m_summary;
+  Progress m_progress;
+  RateLimiter m_limiter;
+  std::set<std::string> m_visited;
+  unsigned m_links = 0;
+  // server path -> (local path, SHA-256 of what was written)
+  std::map<std::string, std::pair<std::string, std::string>> m_sent_hashes;
+};
+
+}  // namespace
+
+core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request) {
+  const auto start_ms = util::monotonic_ms();
+  const auto& options = request.options;
+  const auto& ops = request.operands;
+  const std::size_t n = ops.size();
+  Summary summary;
+  summary.direction = "pull";
+  summary.dry_run = options.dry_run;
+
+  const bool explicit_job = !request.job.empty();
+  const bool auto_job = !explicit_job && n >= 2 && could_be_job(ops[0]);
+  const bool dest_last = !request.target && n >= 2;
+  ManifestQuery query;
+  query.follow_symlinks = options.follow_symlinks;
+  query.ignore_files = options.use_ignore_files;
+  query.registry = request.registry;
+  query.job = explicit_job ? request.job : auto_job ? ops[0] : "";
+  query.job_auto = auto_job;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto kind = remote::RequestKind::glob;
+    if (!explicit_job) {
+      if (auto_job && i == 0) {
+        kind = remote::RequestKind::glob_unless_job;
+      } else if (dest_last && i == n - 1) {
+        if (!auto_job) {
+          continue;
+        }
+        kind = remote::RequestKind::glob_if_job;
+      }
+    }
+    query.requests += remote::manifest_request(kind, i, ops[i]);
+  }
+  auto manifest = fetch_manifest(session, query);
+  if (!manifest) {
+    return std::unexpected(manifest.error());
+  }
+  const bool job_used = explicit_job || manifest->job_used;
+  std::string dest = request.target.value_or(".");
+  std::set<std::size_t> sources;
+  for (std::size_t i = 0; i < n; ++i) {
+    sources.insert(i);
+  }
+  if (job_used) {
+    if (!explicit_job) {
+      sources.erase(0);
+    }
+  } else if (dest_last) {
+    dest = ops[n - 1];
+    sources.erase(n - 1);
+  }
+
+  std::vector<std::string> problems;
+  for (const auto& [index, text] : manifest->unmatched) {
+    if (!sources.contains(index)) {
+      continue;
+    }
+    const auto where = job_used ? fmt::format(" in the job's folder {}", manifest->workdir) : "";
+    problems.push_back(
+        has_glob(text) ? fmt::format("no match on the server for '{}'{}", text, where)
+                       : fmt::format("no such file or folder on the server: {}{}", text, where));
+  }
+  std::vector<SourceRoot> roots;
+  for (const auto& mroot : manifest->roots) {
+    if (!sources.contains(mroot.request)) {
+      continue;
+    }
+    if (mroot.entries.empty()) {
+      problems.push_back(fmt::format("cannot read {} on the server", mroot.path));
+      continue;
+    }
+    SourceRoot root;
+    root.path = mroot.path;
+    root.contents = wants_contents(ops[mroot.request]);
+    root.entries = mroot.entries;
+    root.complete = mroot.complete;
+    for (const auto& [rel, text] : mroot.ignore_files) {
+      root.rules.add_file(parent_path(rel), text);
+    }
+    for (const auto& pattern : options.excludes) {
+      root.rules.add_pattern(pattern);
+    }
+    if (!root.complete) {
+      summary.warnings.push_back(
+          fmt::format("some folders under {} could not be read on the server", mroot.path));
+    }
+    roots.push_back(std::move(root));
+  }
+  if (!problems.empty()) {
+    return fail(ErrorKind::not_found, "pull: " + detail::list_problems(problems));
+  }
+
+  const auto dest_local = util::expand_tilde(dest);
+  struct stat dst {};
+  const bool dest_exists = ::stat(dest_local.c_str(), &dst) == 0;
+  const bool dest_is_dir = dest_exists && S_ISDIR(dst.st_mode);
+  auto layout = make_layout(roots, dest_local, dest_is_dir, dest_exists);
+  if (!layout.problems.empty()) {
+    return fail(ErrorKind::transfer, "pull: " + detail::list_problems(layout.problems));
+  }
+  std::erase_if(layout.mirrored, [&](const auto& m) { return !roots[m.second].complete; });
+
+  DestTree tree;
+  if (options.delete_extra) {
+    std::set<std::string> scanned;
+    for (const auto& [folder, r] : layout.mirrored) {
+      const auto path = join_path(layout.dest_root, folder);
+      if (!scanned.insert(path).second) {
+        continue;
+      }
+      auto scan = scan_local(path, {});
+      for (const auto& e : scan.entries) {
+        const auto rel = join_path(folder, e.rel);
+        if (rel.empty() || roots[r].rules.excluded(e.rel, e.info.type == FileType::dir)) {
+          continue;
+        }
+        tree[rel] = e.info;
+      }
+    }
+  }
+  for (const auto& item : layout.items) {
+    if (tree.contains(item.rel)) {
+      continue;
+    }
+    const auto path = join_path(layout.dest_root, item.rel);
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0) {
+      auto info = file_info_from_stat(st);
+      if (info.type == FileType::symlink) {
+        info.link.resize(PATH_MAX);
+        const auto len = ::readlink(path.c_str(), info.link.data(), info.link.size());
+        info.link.resize(len > 0 ? static_cast<std::size_t>(len) : 0);
+      }
+      tree[item.rel] = info;
+      if (info.type == FileType::dir && item.info.type != FileType::dir) {
+        // A folder in the way: what it holds is listed for --delete.
+        auto scan = scan_local(path, {});
+        for (const auto& e : scan.entries) {
+          if (!e.rel.empty()) {
+            tree[join_path(item.rel, e.rel)] = e.info;
+          }
+        }
+      }
+    }
+  }
+  if (options.delete_extra) {
+    char resolved[PATH_MAX];
+    const auto abs = ::realpath(layout.dest_root.c_str(), resolved) != nullptr
+                         ? std::string(resolved)
+                         : layout.dest_root;
+    if (detail::mirrors_home(layout, abs, util::home_dir())) {
+      return fail(ErrorKind::usage,
+                  "pull: refusing --delete with a folder's contents onto your whole home folder",
+                  "pull into a subfolder, or drop --delete");
+    }
+  }
+
+  const auto plan = detail::plan_into(summary, session, layout, tree, options, true);
+  if (!plan) {
+    return std::unexpected(plan.error());
+  }
+  if (!options.dry_run) {
+    Puller puller(session, layout, *plan, options, summary);
+    EC2DL_TRY(puller.remove_first());
+    EC2DL_TRY(puller.run());
+  }
+  summary.seconds = static_cast<double>(util::monotonic_ms() - start_ms) / 1000.0;
+  return summary;
+}
+
+}  // namespace ec2dl::transfer
