@@ -1,0 +1,481 @@
+// ec2dl run / ps / tail / kill / wait against a real sshd: the job registry, statuses, exit
+// codes, detaching, logs, and hostile input.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "support/sandbox.hpp"
+
+namespace ec2dl::test {
+namespace {
+
+using nlohmann::json;
+
+// Each test keeps its own registry on the server, so ids and listings do not mix.
+struct Registry {
+  std::string dir;   // remote, "~/..."
+  std::string path;  // absolute on the server
+
+  explicit Registry(const std::string& name)
+      : dir("~/reg-" + name), path(sandbox().home() + "/reg-" + name) {}
+
+  RunOptions env(RunOptions o = {}) const {
+    o.env["EC2DL_REMOTE_DIR"] = dir;
+    return o;
+  }
+  ProcessResult ec2dl(const std::vector<std::string>& args, RunOptions o = {}) const {
+    return sandbox().ec2dl(args, env(std::move(o)));
+  }
+  // The id `run -q ...` printed.
+  long run_q(std::vector<std::string> args, RunOptions o = {}) const {
+    args.insert(args.begin(), {"run", "-q"});
+    const auto r = ec2dl(args, std::move(o));
+    EXPECT_EQ(r.status, 0) << r.err;
+    try {
+      return std::stol(r.out);
+    } catch (...) {
+      ADD_FAILURE() << "run -q printed: [" << r.out << "] " << r.err;
+      return -1;
+    }
+  }
+  json ps_json(const std::vector<std::string>& more = {}) const {
+    std::vector<std::string> args = {"--json", "ps"};
+    args.insert(args.end(), more.begin(), more.end());
+    const auto r = ec2dl(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return json::parse(r.out);
+  }
+  json job(long id) const {
+    const auto doc = ps_json({std::to_string(id)});
+    EXPECT_EQ(doc["jobs"].size(), 1u);
+    return doc["jobs"].at(0);
+  }
+  std::string job_file(long id, const std::string& file) const {
+    return path + "/jobs/" + std::to_string(id) + "/" + file;
+  }
+};
+
+// A local folder with scripts to push.
+struct LocalDir {
+  std::string path;
+  LocalDir() {
+    char tmpl[] = "/tmp/ec2dl-jobs-local-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~LocalDir() { std::filesystem::remove_all(path); }
+  std::string write(const std::string& name, const std::string& text) const {
+    const auto p = path + "/" + name;
+    write_text(p, text);
+    return p;
+  }
+};
+
+std::string cat(const std::string& server_path) {
+  return sandbox().as_user("cat '" + server_path + "'").out;
+}
+
+// Runs, and is not a zombie (a killed orphan may wait a while for its reaper).
+bool alive(std::string pid) {
+  while (!pid.empty() && pid.back() == '\n') {
+    pid.pop_back();
+  }
+  return sandbox()
+             .as_user("s=$(cat /proc/" + pid +
+                      "/stat 2>/dev/null) || exit 1; case ${s##*) } in Z*) "
+                      "exit 1 ;; esac")
+             .status == 0;
+}
+
+// Polls until `pred` holds (the tests wait on events, never on durations).
+template <class Pred>
+bool eventually(Pred pred, int seconds = 60) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < end) {
+    if (pred()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return pred();
+}
+
+// A job that runs until the file GATE (in the remote home) exists.
+std::vector<std::string> gated(const std::string& gate, const std::string& then = "") {
+  return {"--", "sh", "-c", "while [ ! -e \"$HOME/" + gate + "\" ]; do sleep 0.1; done; " + then};
+}
+
+TEST(Jobs, LaunchThenPsShowsRunningThenWaitGivesTheStatus) {
+  Registry reg("lifecycle");
+  sandbox().as_user("rm -f gate-life");
+  const long id = reg.run_q(gated("gate-life", "echo done"));
+  ASSERT_GT(id, 0);
+  auto job = reg.job(id);
+  EXPECT_EQ(job["status"], "running");
+  EXPECT_TRUE(job["pid"].is_number_integer());
+  EXPECT_TRUE(job["exit_code"].is_null());
+  EXPECT_EQ(job["started_at"].get<std::string>().size(), 20u);  // 2026-11-27T10:04:43Z
+  EXPECT_TRUE(job["ended_at"].is_null());
+  const auto table = reg.ec2dl({"ps"});
+  EXPECT_NE(table.out.find("running"), std::string::npos) << table.out;
+
+  sandbox().as_user("touch gate-life");
+  const auto waited = reg.ec2dl({"wait", std::to_string(id)});
+  EXPECT_EQ(waited.status, 0) << waited.err;
+  job = reg.job(id);
+  EXPECT_EQ(job["status"], "succeeded");
+  EXPECT_EQ(job["exit_code"], 0);
+  EXPECT_FALSE(job["ended_at"].is_null());
+  EXPECT_EQ(cat(job["log"]), "done\n");
+
+  const long three = reg.run_q({"--", "sh", "-c", "exit 3"});
+  EXPECT_EQ(reg.ec2dl({"wait", std::to_string(three)}).status, 3);
+  job = reg.job(three);
+  EXPECT_EQ(job["status"], "failed");
+  EXPECT_EQ(job["exit_code"], 3);
+
+  const long term = reg.run_q({"--", "sh", "-c", "kill -TERM $$"});
+  EXPECT_EQ(reg.ec2dl({"wait", std::to_string(term)}).status, 128 + 15);
+  job = reg.job(term);
+  EXPECT_EQ(job["status"], "killed");
+  EXPECT_EQ(job["signal"], "TERM");
+  EXPECT_TRUE(job["exit_code"].is_null());
+
+  // Several jobs: the first non-zero status in the order given.
+  EXPECT_EQ(
+      reg.ec2dl({"wait", std::to_string(id), std::to_string(three), std::to_string(term)}).status,
+      3);
+  // The registry is private and holds the documented files.
+  EXPECT_EQ(sandbox()
+                .as_user("stat -c %a '" + reg.path + "' '" + reg.path + "/jobs/" +
+                         std::to_string(id) + "'")
+                .out,
+            "700\n700\n");
+  const auto exit_record = cat(reg.job_file(three, "exit"));
+  EXPECT_EQ(exit_record.substr(0, 9), "status 3\n") << exit_record;
+}
+
+TEST(Jobs, QuietPrintsOnlyTheIdAndJsonHasTheFields) {
+  Registry reg("output");
+  const auto quiet = reg.ec2dl({"run", "-q", "--", "true"});
+  ASSERT_EQ(quiet.status, 0) << quiet.err;
+  EXPECT_EQ(quiet.out, "1\n");
+  EXPECT_EQ(quiet.err, "");
+  const auto j = reg.ec2dl({"--json", "run", "--name", "js", "--", "true"});
+  ASSERT_EQ(j.status, 0) << j.err;
+  const auto doc = json::parse(j.out);
+  EXPECT_EQ(doc["id"], 2);
+  EXPECT_TRUE(doc["pid"].is_number_integer());
+  EXPECT_EQ(doc["log"], reg.path + "/jobs/2/output.log");
+  EXPECT_EQ(doc["gpus"], json::array());
+  EXPECT_EQ(doc["name"], "js");
+  const auto plain = reg.ec2dl({"run", "--", "true"});
+  EXPECT_NE(plain.out.find("job 3 started"), std::string::npos) << plain.out;
+}
+
+TEST(Jobs, ScriptIsPushedAndRunWithItsArguments) {
+  Registry reg("push");
+  LocalDir local;
+  const auto py = local.write("show.py",
+                              "import os, sys\nprint(sys.argv[1:], os.environ['PYTHONUNBUFFERED'],"
+                              " os.environ['EC2DL_JOB_ID'], os.environ['K'], os.getcwd())\n");
+  const auto sh = local.write("show.sh", "echo \"sh:$1:$2\"\n");
+  sandbox().as_user("rm -rf wd && mkdir wd");
+  // Every word after SCRIPT is the script's, options included.
+  const auto r = reg.ec2dl({"run", "--wait", "--workdir", "wd", "--env", "K=a b", "--name", "p", py,
+                            "--name", "-f", "-q"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(cat(sandbox().home() + "/wd/show.py").substr(0, 9), "import os");
+  const auto log = reg.ec2dl({"tail", "p"});
+  EXPECT_EQ(log.status, 0) << log.err;
+  EXPECT_EQ(log.out, "['--name', '-f', '-q'] 1 1 a b " + sandbox().home() + "/wd\n");
+  const auto s = reg.ec2dl({"run", "-f", sh, "x", "y z"});
+  EXPECT_EQ(s.status, 0) << s.err;
+  EXPECT_EQ(s.out, "sh:x:y z\n");
+  // --no-push runs what is on the server.
+  sandbox().as_user("printf 'echo server copy\\n' > wd/remote.sh");
+  const auto n = reg.ec2dl({"run", "-f", "--no-push", "--workdir", "~/wd", "remote.sh"});
+  EXPECT_EQ(n.status, 0) << n.err;
+  EXPECT_EQ(n.out, "server copy\n");
+}
+
+// Starts `run -f` on a job that prints until a gate opens, and waits until it is following.
+struct PrintingJob {
+  Registry& reg;
+  std::string gate;
+  std::unique_ptr<BackgroundProcess> client;
+
+  PrintingJob(Registry& r, const std::string& name) : reg(r), gate("gate-" + name) {
+    sandbox().as_user("rm -f " + gate);
+    client = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{EC2DL_BINARY, "run", "-f", "--name", name, "--", "sh", "-c",
+                                 "i=0; while [ ! -e \"$HOME/" + gate +
+                                     "\" ]; do i=$((i+1)); echo line $i; sleep 0.02; done; "
+                                     "echo total $i"},
+        sandbox().ec2dl_env(reg.env()));
+    EXPECT_TRUE(eventually([&] { return client->out().find("line 5\n") != std::string::npos; }))
+        << client->err();
+  }
+
+  // After the client is gone: open the gate, wait over a new connection, check the log.
+  void finish_and_check(const std::string& name) {
+    sandbox().as_user("touch " + gate);
+    const auto waited = reg.ec2dl({"wait", name});
+    EXPECT_EQ(waited.status, 0) << waited.err;
+    const auto log = reg.ec2dl({"tail", "-n", "1000000", name});
+    ASSERT_EQ(log.status, 0) << log.err;
+    const auto last = log.out.rfind("total ");
+    ASSERT_NE(last, std::string::npos) << log.out.substr(0, 200);
+    const int total = std::stoi(log.out.substr(last + 6));
+    std::string expected;
+    for (int i = 1; i <= total; ++i) {
+      expected += "line " + std::to_string(i) + "\n";
+    }
+    expected += "total " + std::to_string(total) + "\n";
+    EXPECT_EQ(log.out, expected);
+    EXPECT_GT(total, 5);
+  }
+};
+
+TEST(Jobs, JobOutlivesAClientKilledWithSigkill) {
+  Registry reg("sigkill");
+  PrintingJob job(reg, "k9");
+  job.client->signal(SIGKILL);
+  EXPECT_EQ(job.client->wait(30), 128 + 9);
+  EXPECT_EQ(reg.job(1)["status"], "running");
+  job.finish_and_check("k9");
+}
+
+TEST(Jobs, JobOutlivesACutConnection) {
+  Registry reg("cut");
+  PrintingJob job(reg, "cut");
+  // Kill the sshd process serving the client: the connection drops mid-stream.
+  const auto killed = run_process({"pkill", "-KILL", "-u", sandbox().user(), "-x", "sshd"});
+  ASSERT_EQ(killed.status, 0) << killed.err;
+  const auto status = job.client->wait(60);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(*status, 255) << job.client->err();
+  job.finish_and_check("cut");
+}
+
+TEST(Jobs, TwentyConcurrentLaunchesGetTwentyIds) {
+  Registry reg("concurrent");
+  std::vector<std::unique_ptr<BackgroundProcess>> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.push_back(std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{EC2DL_BINARY, "run", "-q", "--", "true"},
+        sandbox().ec2dl_env(reg.env())));
+  }
+  std::set<long> ids;
+  for (auto& c : clients) {
+    ASSERT_EQ(c->wait(120), 0) << c->err();
+    ids.insert(std::stol(c->out()));
+  }
+  EXPECT_EQ(ids.size(), 20u);
+  EXPECT_EQ(*ids.begin(), 1);
+  EXPECT_EQ(*ids.rbegin(), 20);
+  EXPECT_EQ(reg.ps_json()["jobs"].size(), 20u);
+}
+
+TEST(Jobs, KillTakesTheJobAndItsChildrenAndNothingElse) {
+  Registry reg("kill");
+  auto& sb = sandbox();
+  const auto other = sb.as_user("setsid sleep 600 >/dev/null 2>&1 </dev/null & echo $!").out;
+  ASSERT_FALSE(other.empty());
+  // A child in the job's group, and one that moved to a group of its own (same session).
+  const long id = reg.run_q(
+      {"--", "sh", "-c",
+       "sleep 600 & echo $! > \"$HOME/kill-child\"; "
+       "python3 -c 'import os,time; os.setpgid(0,0); open(os.path.expanduser(\"~/kill-grp\"),"
+       "\"w\").write(str(os.getpid())); time.sleep(600)' & wait"});
+  ASSERT_TRUE(
+      eventually([&] { return sb.as_user("test -s kill-grp && test -s kill-child").status == 0; }));
+  const auto child = sb.as_user("cat kill-child").out;
+  const auto grp = sb.as_user("cat kill-grp").out;
+  ASSERT_TRUE(alive(child) && alive(grp));
+
+  const auto r = reg.ec2dl({"kill", std::to_string(id)});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("killed by SIGTERM"), std::string::npos) << r.out;
+  EXPECT_FALSE(alive(child));
+  EXPECT_FALSE(alive(grp));
+  EXPECT_TRUE(alive(other)) << "a process outside the job was signalled";
+  EXPECT_EQ(reg.job(id)["status"], "killed");
+  // Killing it again is an error: it is not running.
+  const auto again = reg.ec2dl({"kill", std::to_string(id)});
+  EXPECT_EQ(again.status, 1);
+  EXPECT_NE(again.err.find("not running"), std::string::npos) << again.err;
+  sb.as_user("kill " + other);
+}
+
+TEST(Jobs, KillEscalatesToSigkillAfterTheGracePeriod) {
+  Registry reg("grace");
+  const long id = reg.run_q({"--", "sh", "-c", "trap '' TERM; while :; do sleep 0.1; done"});
+  ASSERT_TRUE(eventually([&] { return reg.job(id)["status"] == "running"; }));
+  const auto r = reg.ec2dl({"kill", "--grace", "1", std::to_string(id)});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("SIGKILL"), std::string::npos) << r.out;
+  const auto job = reg.job(id);
+  EXPECT_EQ(job["status"], "killed");
+  EXPECT_EQ(job["signal"], "KILL");
+}
+
+TEST(Jobs, JobKilledFromOutsideWithoutExitRecordIsLost) {
+  Registry reg("lost");
+  const long id = reg.run_q({"--", "sleep", "600"});
+  const auto dir = reg.path + "/jobs/" + std::to_string(id);
+  const auto r = sandbox().as_user("kill -KILL $(cat '" + dir +
+                                   "/wrapper_pid') && kill -KILL $(cat '" + dir + "/pid')");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_TRUE(eventually([&] { return reg.job(id)["status"] == "lost"; }));
+  EXPECT_EQ(sandbox().as_user("test -e '" + dir + "/exit'").status, 1);
+  const auto waited = reg.ec2dl({"wait", std::to_string(id)});
+  EXPECT_EQ(waited.status, 1);
+  EXPECT_NE(waited.err.find("lost"), std::string::npos) << waited.err;
+}
+
+TEST(Jobs, TailFollowShowsLinesAsTheyComeAndExitsWithTheJobsStatus) {
+  Registry reg("tailf");
+  sandbox().as_user("rm -f gate-tail");
+  const long id = reg.run_q({"--", "sh", "-c",
+                             "echo first; while [ ! -e \"$HOME/gate-tail\" ]; do sleep 0.1; done; "
+                             "echo second; exit 5"});
+  BackgroundProcess follower({EC2DL_BINARY, "tail", "-f", std::to_string(id)},
+                             sandbox().ec2dl_env(reg.env()));
+  ASSERT_TRUE(eventually([&] { return follower.out().find("first\n") != std::string::npos; }))
+      << follower.err();
+  EXPECT_EQ(follower.out().find("second"), std::string::npos);
+  sandbox().as_user("touch gate-tail");
+  EXPECT_EQ(follower.wait(60), 5) << follower.err();
+  EXPECT_EQ(follower.out(), "first\nsecond\n");
+  EXPECT_NE(follower.err().find("failed with exit code 5"), std::string::npos) << follower.err();
+}
+
+TEST(Jobs, TailShowsTheLatestStateOfRewrittenLinesAndStripsControls) {
+  Registry reg("cr");
+  const long id = reg.run_q(
+      {"--wait", "--", "printf", "a\\rb\\rprogress 100%%\\n\\033[31mred\\033[0m\\r\\nend"});
+  const auto r = reg.ec2dl({"tail", std::to_string(id)});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "progress 100%\nred\nend\n");
+  const auto raw = reg.ec2dl({"tail", "--raw", std::to_string(id)});
+  EXPECT_EQ(raw.out, "a\rb\rprogress 100%\n\033[31mred\033[0m\r\nend");
+  const auto two = reg.ec2dl({"tail", "-n", "1", std::to_string(id)});
+  EXPECT_EQ(two.out, "end\n");
+}
+
+TEST(Jobs, TailOfAHugeLogReadsOnlyItsEnd) {
+  // 40 GB of holes then three lines: reading it all would take minutes, the end takes none.
+  sandbox().as_user(
+      "rm -f huge.log && truncate -s 40G huge.log && printf 'x\\ny\\nz\\n' >> huge.log");
+  const auto r = sandbox().ec2dl({"tail", "-n", "2", "huge.log"}, {.timeout_s = 60});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "y\nz\n");
+  sandbox().as_user("rm -f huge.log");
+}
+
+TEST(Jobs, HostileScriptNamesAndArgumentsRunByteExact) {
+  Registry reg("hostile");
+  LocalDir local;
+  const std::vector<std::string> args = {"my dir",    "it's",  "\"q\"", "$(touch pwned)", "`id`",
+                                         "a\nb",      "*",     "~",     "$HOME",          ";exit 3",
+                                         "\\",        "-n",    "",      "\xff\xfe",       "A=1",
+                                         "tab\there", "--name"};
+  std::string expected;
+  for (const auto& a : args) {
+    expected += a;
+    expected.push_back('\0');
+  }
+  for (const std::string name : {"we ird 'q\" $(touch pwned).sh", "-dash\nnl\xff.sh"}) {
+    const auto path = local.write(name, "printf '%s\\0' \"$@\"\n");
+    std::vector<std::string> argv = {"run", "--wait", path};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = reg.ec2dl(argv);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const auto log = reg.ec2dl({"tail", "--raw", "-n", "100"});
+    EXPECT_EQ(log.out, expected) << name;
+  }
+  // The same through -- CMD and the bash login shell.
+  std::vector<std::string> argv = {"-H", "sandbox-bash", "run", "--wait", "--", "printf", "%s\\0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const auto r = reg.ec2dl(argv);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sandbox().as_user("test -e pwned").status, 1);
+  EXPECT_EQ(sandbox().as_user("test -e pwned", true).status, 1);
+}
+
+TEST(Jobs, BadJobIdsGiveAClearErrorAndExitOne) {
+  Registry reg("badids");
+  reg.run_q({"--", "true"});
+  for (const auto& args : std::vector<std::vector<std::string>>{{"wait", "999"},
+                                                                {"kill", "999"},
+                                                                {"tail", "999"},
+                                                                {"ps", "999"},
+                                                                {"wait", "nosuchname"},
+                                                                {"kill", "1", "77"}}) {
+    const auto r = reg.ec2dl(args);
+    EXPECT_EQ(r.status, 1) << args[0] << " " << args[1];
+    EXPECT_NE(r.err.find("no such job"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 2) << r.err;  // error + hint
+  }
+  EXPECT_EQ(reg.ec2dl({"kill"}).status, 2);
+  Registry empty("never-used");
+  const auto none = empty.ec2dl({"wait"});
+  EXPECT_EQ(none.status, 1);
+  EXPECT_NE(none.err.find("no jobs"), std::string::npos) << none.err;
+}
+
+TEST(Jobs, BadLaunchesAreRefusedBeforeAnythingStarts) {
+  Registry reg("refused");
+  const auto nofile = reg.ec2dl({"run", "no-such-script.py"});
+  EXPECT_EQ(nofile.status, 2);
+  EXPECT_NE(nofile.err.find("no such local file"), std::string::npos) << nofile.err;
+  EXPECT_EQ(reg.ec2dl({"run", "--env", "1BAD=x", "--", "true"}).status, 2);
+  EXPECT_EQ(reg.ec2dl({"run", "--name", "123", "--", "true"}).status, 2);
+  EXPECT_EQ(reg.ec2dl({"run", "--gpu", "x,y", "--", "true"}).status, 2);
+  EXPECT_EQ(reg.ec2dl({"run"}).status, 2);
+  const auto nodir = reg.ec2dl({"run", "--workdir", "~/no/such/dir", "--", "true"});
+  EXPECT_EQ(nodir.status, 1);
+  EXPECT_NE(nodir.err.find("does not exist"), std::string::npos) << nodir.err;
+  const auto nocmd = reg.ec2dl({"run", "--", "no-such-program-xyz"});
+  EXPECT_EQ(nocmd.status, 1);
+  EXPECT_NE(nocmd.err.find("command not found"), std::string::npos) << nocmd.err;
+  const auto noscript = reg.ec2dl({"run", "--no-push", "missing.py"});
+  EXPECT_EQ(noscript.status, 1);
+  EXPECT_NE(noscript.err.find("no file missing.py"), std::string::npos) << noscript.err;
+  EXPECT_EQ(sandbox().as_user("ls '" + reg.path + "/jobs' | wc -l").out, "0\n");
+}
+
+TEST(Jobs, PsAllListsOtherPythonProcessesButNotTheJobs) {
+  Registry reg("psall");
+  auto& sb = sandbox();
+  const auto outside =
+      sb.as_user(
+            "setsid python3 -c 'import time; time.sleep(600)' >/dev/null 2>&1 </dev/null & "
+            "echo $!")
+          .out;
+  const long id = reg.run_q({"--", "python3", "-c", "import time; time.sleep(600)"});
+  const auto job_pid = reg.job(id)["pid"].get<long>();
+  const auto doc = reg.ps_json({"--all"});
+  std::set<long> pids;
+  for (const auto& p : doc["processes"]) {
+    pids.insert(p["pid"].get<long>());
+  }
+  EXPECT_TRUE(pids.contains(std::stol(outside))) << doc.dump();
+  EXPECT_FALSE(pids.contains(job_pid)) << doc.dump();
+  const auto table = reg.ec2dl({"ps", "--all"});
+  EXPECT_NE(table.out.find("Other python processes:"), std::string::npos) << table.out;
+  EXPECT_EQ(reg.ec2dl({"kill", std::to_string(id)}).status, 0);
+  sb.as_user("kill " + outside);
+}
+
+}  // namespace
+}  // namespace ec2dl::test

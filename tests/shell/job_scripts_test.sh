@@ -1,0 +1,131 @@
+# shellcheck shell=sh
+# shellcheck disable=SC2088,SC2046,SC2012  # "~/..." is for the scripts to expand; ids split
+# The job scripts run directly under $TEST_SHELL (dash or bash), without ssh: launch, the
+# wrapper's records, listing, log reading, wait and kill, with hostile arguments.
+# Env: EC2DL_SCRIPTS (src/remote/scripts), TEST_SHELL.
+set -u
+scripts=${EC2DL_SCRIPTS:?}
+sh_=${TEST_SHELL:-sh}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+HOME=$work/home
+export HOME
+mkdir -p "$HOME"
+cd "$HOME" || exit 1
+failures=0
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  failures=$((failures + 1))
+}
+
+job() { # NAME ARGS...: runs job_NAME.sh after job_lib.sh
+  name=$1
+  shift
+  "$sh_" -c "$(cat "$scripts/job_lib.sh" "$scripts/job_$name.sh")" "ec2dl-job_$name" "$@"
+}
+wrapper=$(cat "$scripts/job_lib.sh" "$scripts/job_wrapper.sh")
+
+# launch BASE GPUS COMMAND JOBSCRIPT ARGV...: prints "id pid" from the NUL output.
+launch() {
+  base=$1 gpus=$2 display=$3 jobscript=$4
+  shift 4
+  job launch "$base" '' '' '' "$gpus" "$display" "$jobscript" "$wrapper" '' 0 "$@" |
+    tr '\0' '\n' | awk 'NR % 2 == 1 { k = $0; next } k == "id" || k == "pid" { printf "%s ", $0 } END { print "" }'
+}
+
+wait_for() { # FILE: up to 20 s
+  i=0
+  while [ ! -e "$1" ] && [ "$i" -lt 200 ]; do
+    sleep 0.1
+    i=$((i + 1))
+  done
+  [ -e "$1" ]
+}
+
+# 1. A launch: id, files, pid and session, exit record.
+set -- $(launch '~/.reg' '' "sh -c 'exit 3'" "exec sh -c 'exit 3'" sh -c 'exit 3')
+id=${1:-} pid=${2:-}
+[ "$id" = 1 ] || fail "first id is $id"
+dir=$HOME/.reg/jobs/1
+for f in command argv workdir env gpus log boot_id started pid pid_start wrapper_pid \
+  wrapper_start job.sh wrapper.sh; do
+  [ -e "$dir/$f" ] || fail "no $f in the job folder"
+done
+[ "$(stat -c %a "$HOME/.reg")" = 700 ] || fail "registry base is not private"
+[ "$(cat "$dir/pid")" = "$pid" ] || fail "pid file differs from the printed pid"
+wait_for "$dir/exit" || fail "no exit record"
+[ "$(head -n 1 "$dir/exit")" = "status 3" ] || fail "exit record: $(cat "$dir/exit")"
+[ "$(printf 'sh\0-c\0exit 3\0' | od -An -c)" = "$(od -An -c <"$dir/argv")" ] || fail "argv file"
+grep -q '^ended [0-9][0-9]*$' "$dir/exit" || fail "no end time"
+
+# 2. Hostile arguments arrive byte for byte; the job is a session leader; env is set.
+out=$HOME/args.out
+jobscript=$(cat <<'EOF'
+export "X=a b"
+exec sh -c 'printf "%s\0" "$@" "$X" "$CUDA_VISIBLE_DEVICES" "$CUDA_DEVICE_ORDER" "$PYTHONUNBUFFERED" "$EC2DL_JOB_ID" >"$HOME/args.out"; ps -o sid= -p $$ >"$HOME/sid.out"' sh "it's" '$(x)' 'a
+b' ''
+EOF
+)
+set -- $(launch '~/.reg' '2' "printf" "$jobscript" true)
+id=${1:-} pid=${2:-}
+[ "$id" = 2 ] || fail "second id is $id"
+wait_for "$HOME/.reg/jobs/2/exit" || fail "hostile job did not end"
+# shellcheck disable=SC2016
+expected=$(printf '%s\0' "it's" '$(x)' 'a
+b' '' 'a b' 2 PCI_BUS_ID 1 2 | od -An -c)
+[ "$(od -An -c <"$out")" = "$expected" ] || fail "hostile arguments: $(od -An -c <"$out")"
+[ "$(tr -d ' ' <"$HOME/sid.out")" = "$pid" ] || fail "the job is not its own session leader"
+
+# 3. Twenty launches at once: twenty ids.
+i=0
+while [ "$i" -lt 20 ]; do
+  launch '~/.many' '' true 'exec true' true >"$work/id.$i" &
+  i=$((i + 1))
+done
+wait
+ids=$(cut -d' ' -f1 "$work"/id.* | sort -n | uniq | wc -l | tr -d ' ')
+[ "$ids" = 20 ] || fail "20 concurrent launches gave $ids ids"
+
+# 4. Listing: NUL pairs with states.
+set -- $(launch '~/.reg' '' 'sleep 600' 'exec sleep 600' sleep 600)
+sleeper=$1 spid=$2
+list=$(job list '~/.reg' 0 | tr '\0' '\n')
+printf '%s\n' "$list" | grep -q '^running$' || fail "no running job listed"
+printf '%s\n' "$list" | grep -q '^status 3$' || fail "exit record not listed"
+printf '%s\n' "$list" | grep -qx "$HOME" || fail "home not listed"
+
+# 5. Log tail and follow by offset; follow ends when the job does.
+printf 'one\ntwo\nthree\n' >"$work/l.log"
+[ "$(job log tail "$work/l.log" 6 | od -An -c)" = "$(printf '14\nthree\n' | od -An -c)" ] ||
+  fail "tail: $(job log tail "$work/l.log" 6)"
+# A stdin that stays open, as the client's does while it follows.
+mkfifo "$work/in"
+exec 5<>"$work/in"
+[ "$(job log follow "$work/l.log" 4 "$HOME/.reg/jobs/1" <&5)" = "two
+three" ] || fail "follow from an offset"
+job log follow "$work/l.log" 100 '' <&5
+[ $? = 3 ] || fail "a shrunk log is not status 3"
+
+# 6. Kill: the sleeping job's group, then its exit record says TERM; wait returns.
+[ "$(job kill '~/.reg' TERM 5 1 "$sleeper" 1 | sort)" = "$(printf '%s\n' "$sleeper signalled" "1 ended" | sort)" ] ||
+  fail "kill output"
+wait_for "$HOME/.reg/jobs/$sleeper/exit" || fail "killed job has no exit record"
+[ "$(head -n 1 "$HOME/.reg/jobs/$sleeper/exit")" = "status 143" ] || fail "killed: $(cat "$HOME/.reg/jobs/$sleeper/exit")"
+kill -0 "$spid" 2>/dev/null && fail "the killed job still runs"
+job wait '~/.reg' 1 2 "$sleeper" <&5 || fail "wait on ended jobs"
+
+# 7. A missing working folder or program is refused before anything is created.
+n=$(ls "$HOME/.reg/jobs" | wc -l)
+if job launch '~/.reg' '~/nope' '' '' '' x 'exec x' "$wrapper" '' 0 true 2>/dev/null; then
+  fail "missing workdir accepted"
+fi
+if job launch '~/.reg' '' '' '' '' x 'exec x' "$wrapper" '' 0 no-such-cmd-xyz 2>/dev/null; then
+  fail "missing program accepted"
+fi
+[ "$(ls "$HOME/.reg/jobs" | wc -l)" = "$n" ] || fail "a refused launch left a folder"
+
+if [ "$failures" -gt 0 ]; then
+  echo "$failures failure(s) under $sh_" >&2
+  exit 1
+fi
+echo "job scripts: ok under $sh_"
