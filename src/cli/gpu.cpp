@@ -96,7 +96,7 @@ int run(const Options& options, core::Context& ctx) {
       return report(snapshot.error());
     }
     const auto text = ctx.options().json
-                          ? monitor::to_json(*snapshot).dump(2) + "\n"
+                          ? monitor::json_text(monitor::to_json(*snapshot), true)
                           : monitor::render_gpus(*snapshot, {.color = ctx.color(),
                                                              .width = stdout_width(ctx),
                                                              .history = nullptr});
@@ -123,7 +123,7 @@ int run(const Options& options, core::Context& ctx) {
     }
     shown = true;
     if (ctx.options().json) {
-      return monitor::to_json(*snapshot).dump() + "\n";
+      return monitor::json_text(monitor::to_json(*snapshot), false);
     }
     history.add(*snapshot);
     const auto width =

@@ -141,7 +141,7 @@ int run(const Options& options, core::Context& ctx) {
       return report(snapshot.error());
     }
     if (json) {
-      util::write_all(STDOUT_FILENO, monitor::to_json(*snapshot).dump(2) + "\n");
+      util::write_all(STDOUT_FILENO, monitor::json_text(monitor::to_json(*snapshot), true));
       if (!ctx.options().quiet) {
         for (const auto& w : monitor::disk_warnings(*snapshot)) {
           warn(w);
@@ -168,7 +168,7 @@ int run(const Options& options, core::Context& ctx) {
     }
     shown = true;
     if (json) {
-      return monitor::to_json(*snapshot).dump() + "\n";
+      return monitor::json_text(monitor::to_json(*snapshot), false);
     }
     return monitor::render_top(*snapshot,
                                {.color = watch.color, .width = stdout_width(watch.terminal)});

@@ -55,6 +55,10 @@ core::Result<Report> run_report(ssh::Session& session, const std::vector<std::st
   return parse_report(captured->out, std::move(captured->err), marker, what);
 }
 
+std::string json_text(const nlohmann::json& value, bool pretty) {
+  return value.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 nlohmann::json job_id_json(const std::string& id) {
   if (id.empty()) {
     return nullptr;

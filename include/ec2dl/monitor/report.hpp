@@ -39,6 +39,10 @@ core::Result<Report> parse_report(std::string_view out, std::string err, std::st
 core::Result<Report> run_report(ssh::Session& session, const std::vector<std::string_view>& scripts,
                                 const std::vector<std::string>& args, std::string_view what);
 
+// JSON text ending in a newline: indented when `pretty`, else one line. Bytes that are not
+// UTF-8 (a process name from the server) become U+FFFD instead of failing.
+std::string json_text(const nlohmann::json& value, bool pretty);
+
 // A job id for JSON: a number when it is one ("12" -> 12), else the text; null when empty.
 nlohmann::json job_id_json(const std::string& id);
 

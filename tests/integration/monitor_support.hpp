@@ -1,0 +1,114 @@
+// Helpers shared by the monitoring integration tests (monitor_*_test.cpp).
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/process.hpp"
+#include "support/sandbox.hpp"
+
+namespace ec2dl::test {
+
+inline nlohmann::json parse_json(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << "not JSON: " << text.substr(0, 500);
+  return j;
+}
+
+// Quotes a word for /bin/sh.
+inline std::string sh_quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+// What happened to a command run on a terminal (a pty made by script(1)).
+struct PtyRun {
+  std::string screen;  // every byte the command wrote to the terminal
+  std::string before;  // `stty -g` before the command
+  std::string after;   // `stty -g` after it
+  std::string status;  // the command's exit status
+};
+
+// Runs `ec2dl ARGS` on a pseudo-terminal of 120x40 (through script(1)); `keys` are typed
+// `delay_s` seconds after it starts (a "\x03" is Ctrl-C). `wrapper` goes before the command
+// (e.g. "timeout -s TERM 3").
+inline PtyRun run_in_pty(const std::vector<std::string>& args, const std::string& keys, int delay_s,
+                         const std::string& wrapper = "") {
+  char dir_tmpl[] = "/tmp/ec2dl-pty-XXXXXX";
+  const std::string dir = ::mkdtemp(dir_tmpl);
+  std::string cmd = wrapper + " " + sh_quote(EC2DL_BINARY);
+  for (const auto& a : args) {
+    cmd += " " + sh_quote(a);
+  }
+  const std::string inner = "stty cols 120 rows 40; stty -g > " + dir + "/before; " + cmd +
+                            "; echo $? > " + dir + "/status; stty -g > " + dir + "/after";
+  std::string keys_printf;
+  for (const char c : keys) {
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "\\%03o", static_cast<unsigned char>(c));
+    keys_printf += octal;
+  }
+  // The terminal's input stays open (fd 3 on a fifo) until the command has ended.
+  const std::string outer = "mkfifo " + dir + "/in; script -qfec " + sh_quote(inner) + " " + dir +
+                            "/typescript <" + dir + "/in >/dev/null & s=$!; exec 3>" + dir +
+                            "/in; sleep " + std::to_string(delay_s) + "; printf '" + keys_printf +
+                            "' >&3; wait $s";
+  RunOptions options = sandbox().ec2dl_env();
+  options.env["TERM"] = "xterm";
+  options.timeout_s = 60;
+  run_process({"/bin/sh", "-c", outer}, options);
+  PtyRun r;
+  r.screen = read_text(dir + "/typescript");
+  r.before = read_text(dir + "/before");
+  r.after = read_text(dir + "/after");
+  r.status = read_text(dir + "/status");
+  run_process({"rm", "-rf", dir});
+  return r;
+}
+
+inline std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// A job started with `ec2dl run`.
+struct StartedJob {
+  long long id = 0;
+  long long pid = 0;  // the job's process: the leader of its session
+};
+
+// `ec2dl [GLOBAL...] run --json RUN_ARGS...` (options, then "--" CMD ARG...).
+inline StartedJob run_job(const std::vector<std::string>& run_args,
+                          const std::vector<std::string>& global = {}) {
+  std::vector<std::string> args = global;
+  args.insert(args.end(), {"run", "--json"});
+  args.insert(args.end(), run_args.begin(), run_args.end());
+  const auto r = sandbox().ec2dl(args);
+  EXPECT_EQ(r.status, 0) << r.err;
+  const auto j = parse_json(r.out);
+  StartedJob job;
+  if (j.is_object() && j["id"].is_number() && j["pid"].is_number()) {
+    job.id = j["id"];
+    job.pid = j["pid"];
+  }
+  EXPECT_GT(job.pid, 0) << r.out;
+  return job;
+}
+
+// Ends a job's processes (its session's process group) on the server.
+inline void stop_job(const StartedJob& job) {
+  sandbox().as_user("kill -- -" + std::to_string(job.pid) + " 2>/dev/null; true");
+}
+
+}  // namespace ec2dl::test

@@ -1,0 +1,123 @@
+// --watch of gpu and top: redrawn in place on a terminal and left cleanly with q, Ctrl-C or
+// SIGTERM; frames with timestamps (or JSON lines) when piped.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "monitor_support.hpp"
+#include "support/sandbox.hpp"
+
+namespace ec2dl::test {
+namespace {
+
+constexpr const char* k_enter_alt = "\x1b[?1049h";
+constexpr const char* k_leave_alt = "\x1b[?1049l";
+constexpr const char* k_home = "\x1b[H";
+
+void expect_clean_watch(const PtyRun& r, const std::string& content) {
+  EXPECT_EQ(r.status, "0\n") << r.screen.substr(0, 3000);
+  // At least two frames, each drawn from the top of the alternate screen.
+  EXPECT_GE(count(r.screen, k_home), 2u) << r.screen.substr(0, 3000);
+  EXPECT_GE(count(r.screen, content), 2u) << r.screen.substr(0, 3000);
+  const auto enter = r.screen.find(k_enter_alt);
+  const auto leave = r.screen.rfind(k_leave_alt);
+  ASSERT_NE(enter, std::string::npos);
+  ASSERT_NE(leave, std::string::npos);
+  EXPECT_LT(enter, r.screen.find(k_home));
+  EXPECT_GT(leave, r.screen.rfind(k_home));  // the normal screen is back after the last frame
+  EXPECT_NE(r.screen.find("\x1b[?25h", leave - 6), std::string::npos);  // cursor shown again
+  // Nothing scrolls: no frame line ends with a bare newline at the bottom of the screen.
+  EXPECT_NE(r.screen.find("\x1b[J"), std::string::npos);
+  EXPECT_FALSE(r.before.empty());
+  EXPECT_EQ(r.before, r.after);  // the terminal modes are restored
+}
+
+TEST(Watch, GpuOnATerminalQuitsWithQ) {
+  sandbox().set_gpu_state("4x-h100", false);
+  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "q", 4);
+  expect_clean_watch(r, "NVIDIA H100 80GB HBM3");
+  EXPECT_NE(r.screen.find("ec2dl gpu - "), std::string::npos);
+  EXPECT_NE(r.screen.find("every 0.5s"), std::string::npos);
+  EXPECT_NE(r.screen.find("UTIL 5m"), std::string::npos);  // the sparkline columns
+  EXPECT_NE(r.screen.find("\u2588"), std::string::npos);   // GPU 2 is busy
+  EXPECT_NE(r.screen.find("\x1b[3"), std::string::npos);   // colours on a terminal
+}
+
+TEST(Watch, GpuOnATerminalQuitsWithCtrlC) {
+  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "\x03", 4);
+  expect_clean_watch(r, "NVIDIA H100 80GB HBM3");
+}
+
+TEST(Watch, NoColourWhenAskedNot) {
+  const auto r = run_in_pty({"--no-color", "gpu", "--watch", "0.5"}, "q", 3);
+  EXPECT_EQ(r.status, "0\n");
+  EXPECT_EQ(r.screen.find("\x1b[3"), std::string::npos);
+  EXPECT_EQ(r.screen.find("\x1b[1m"), std::string::npos);
+}
+
+TEST(Watch, TopOnATerminal) {
+  const auto r = run_in_pty({"top", "--watch", "1"}, "q", 4);
+  expect_clean_watch(r, "BUSIEST (CPU)");
+  EXPECT_NE(r.screen.find("ec2dl top - "), std::string::npos);
+}
+
+TEST(Watch, SigtermRestoresTheTerminal) {
+  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "", 0,
+                            "timeout --foreground --preserve-status -s TERM 3");
+  expect_clean_watch(r, "NVIDIA H100 80GB HBM3");
+}
+
+TEST(Watch, PipedFramesHaveTimestamps) {
+  for (const char* command : {"gpu", "top"}) {
+    SCOPED_TRACE(command);
+    const auto r = run_process(
+        {"timeout", "--preserve-status", "-s", "INT", "4", EC2DL_BINARY, command, "--watch", "1"},
+        sandbox().ec2dl_env());
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out.find("--- "), 0u) << r.out.substr(0, 500);
+    EXPECT_GE(count(r.out, "\n\n--- "), 1u) << r.out.substr(0, 2000);
+    EXPECT_EQ(r.out.find("\x1b"), std::string::npos);  // no escape sequences in a log
+    EXPECT_NE(r.out.find(std::string(" ec2dl ") + command + " - "), std::string::npos);
+  }
+}
+
+TEST(Watch, JsonLinesWhenPiped) {
+  const auto r = run_process({"timeout", "--preserve-status", "-s", "INT", "3", EC2DL_BINARY, "gpu",
+                              "--json", "--watch", "0.5"},
+                             sandbox().ec2dl_env());
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::size_t lines = 0;
+  std::size_t pos = 0;
+  while (pos < r.out.size()) {
+    const auto end = r.out.find('\n', pos);
+    ASSERT_NE(end, std::string::npos);
+    const auto j = parse_json(r.out.substr(pos, end - pos));
+    EXPECT_EQ(j["gpus"].size(), 4u);
+    ++lines;
+    pos = end + 1;
+  }
+  EXPECT_GE(lines, 2u);
+}
+
+TEST(Watch, AReaderThatGoesAwayEndsTheWatch) {
+  // head leaves after three lines; the watch's next write fails and it ends with status 0.
+  const auto r = run_process(
+      {"/bin/sh", "-c",
+       "{ " + sh_quote(EC2DL_BINARY) + " gpu --watch 0.2; echo \"status $?\" >&2; } | head -n 3"},
+      sandbox().ec2dl_env(RunOptions{.timeout_s = 30}));
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.err.find("status 0\n"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("--- "), 0u);
+}
+
+TEST(Watch, AServerWithoutGpusEndsTheWatchAtOnce) {
+  sandbox().set_gpu_state("no-driver");
+  const auto r = sandbox().ec2dl({"gpu", "--watch", "0.5"}, {.timeout_s = 20});
+  sandbox().set_gpu_state("4x-h100", false);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("nvidia-smi failed (status 9)"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ec2dl::test
