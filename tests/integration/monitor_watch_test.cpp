@@ -61,6 +61,14 @@ TEST(Watch, TopOnATerminal) {
   EXPECT_NE(r.screen.find("ec2dl top - "), std::string::npos);
 }
 
+TEST(Watch, PsOnATerminal) {
+  const auto job = run_job({"--name", "watched", "--", "sleep", "60"});
+  const auto r = run_in_pty({"ps", "--watch", "0.5"}, "q", 3);
+  stop_job(job);
+  expect_clean_watch(r, "watched");
+  EXPECT_NE(r.screen.find("ec2dl ps - "), std::string::npos);
+}
+
 TEST(Watch, SigtermRestoresTheTerminal) {
   const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "", 0,
                             "timeout --foreground --preserve-status -s TERM 3");
@@ -68,7 +76,7 @@ TEST(Watch, SigtermRestoresTheTerminal) {
 }
 
 TEST(Watch, PipedFramesHaveTimestamps) {
-  for (const char* command : {"gpu", "top"}) {
+  for (const char* command : {"gpu", "top", "ps"}) {
     SCOPED_TRACE(command);
     const auto r = run_process(
         {"timeout", "--preserve-status", "-s", "INT", "4", EC2DL_BINARY, command, "--watch", "1"},
