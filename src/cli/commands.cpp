@@ -9,6 +9,7 @@
 #include "ec2dl/cli/completion.hpp"
 #include "ec2dl/cli/exec.hpp"
 #include "ec2dl/cli/login.hpp"
+#include "ec2dl/cli/edit.hpp"
 #include "ec2dl/cli/pull.hpp"
 #include "ec2dl/cli/push.hpp"
 #include "ec2dl/cli/gpu_run.hpp"
@@ -43,6 +44,8 @@ const std::vector<CommandSpec>& command_table() {
                    push_cmd::setup, push_cmd::run),
       make_command("pull", "Copy files, folders, remote globs or a job's files from the server",
                    pull_cmd::setup, pull_cmd::run),
+      make_command("edit", "Edit a server file in your local editor; upload only if changed",
+                   edit_cmd::setup, edit_cmd::run),
       make_command("hosts", "Save servers under short names: add, list, rm, default",
                    hosts_cmd::setup, hosts_cmd::run),
       make_command("doctor", "Check the local setup and the server; print how to fix problems",

@@ -23,7 +23,10 @@ void add_transfer_flags(CLI::App& app, TransferFlags& flags, bool is_push) {
                "Skip files by content (SHA-256), not by size and modification time");
   app.add_option("--exclude", flags.excludes,
                  "Leave out matching files (gitignore syntax; repeatable)")
-      ->type_name("PATTERN");
+      ->type_name("PATTERN")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_flag("--no-ignore-file", flags.no_ignore_file, "Do not read .ec2dlignore files");
   app.add_flag("--delete", flags.delete_extra,
                "Remove what the source folders no longer have from the destination (listed)");

@@ -18,6 +18,7 @@
 #include "ec2dl/transfer/hash.hpp"
 #include "ec2dl/transfer/local_tree.hpp"
 #include "ec2dl/transfer/progress.hpp"
+#include "ec2dl/transfer/put.hpp"
 #include "ec2dl/transfer/remote_command.hpp"
 #include "ec2dl/transfer/sync.hpp"
 #include "ec2dl/transfer/tar.hpp"
@@ -138,16 +139,9 @@ class Pusher {
     }
     auto written = write_stream(*cmd, changes, dirs);
     if (!written) {
-      if (written.error().kind() == ErrorKind::interrupted || !m_session.connected()) {
-        return written;
-      }
-      // The server stopped reading (tar failed): its message says why.
-      auto status = cmd->wait();
-      if (status && status->shell_status() != 0) {
-        return fail(remote_failure(fmt::format("push to {}", display_path(m_layout.dest_root)),
-                                   *status, cmd->error_text()));
-      }
-      return written;
+      return fail(
+          explain_write_failure(m_session, *cmd, written.error(),
+                                fmt::format("push to {}", display_path(m_layout.dest_root))));
     }
     auto status = cmd->wait();
     if (!status) {
@@ -323,110 +317,26 @@ class Pusher {
                       fd.valid() ? "not a regular file" : std::strerror(errno)));
       return core::ok();
     }
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    const auto mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec);
-    std::string header;
-    auto cmd = RemoteCommand::start(
-        m_session,
-        remote::sh_command(remote::script("xfer_put"),
-                           {dest, part_name(dest, size, mtime), std::to_string(size),
-                            fmt::format("{:o}", st.st_mode & 07777), std::to_string(mtime), ""},
-                           "ec2dl-put"),
-        [&header](std::string_view data) {
-          if (header.size() < 4096) {
-            header.append(data);
-          }
-        });
-    if (!cmd) {
-      return std::unexpected(cmd.error());
-    }
-    while (header.find('\n') == std::string::npos) {
-      auto open = cmd->pump(200);
-      if (!open) {
-        return std::unexpected(open.error());
-      }
-      if (!*open) {
-        auto status = cmd->wait();
-        return fail(remote_failure(fmt::format("push {}", display_path(dest)),
-                                   status ? *status : ssh::ExitStatus{}, cmd->error_text()));
-      }
-    }
-    const auto words = util::split(util::trim(header.substr(0, header.find('\n'))), ' ');
-    const auto have = words.size() == 2 ? util::parse_uint(words[0]) : std::nullopt;
-    if (!have) {
-      return fail(ErrorKind::remote, "unexpected answer from the server to an upload");
-    }
-    std::uint64_t offset = 0;
-    Sha256 hash;
-    if (*have > 0 && *have < size) {
-      auto local = sha256_file(item.source, *have);
-      if (local && *local == words[1]) {
-        offset = *have;
-      }
-    }
-    EC2DL_TRY(cmd->write(std::to_string(offset) + "\n"));
-    if (m_options.verify && offset > 0) {
-      EC2DL_TRY(hash_prefix(fd.get(), offset, hash));
-    }
-    if (::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
-      return fail(ErrorKind::transfer,
-                  fmt::format("read {}: {}", display_path(item.source), std::strerror(errno)));
-    }
-    m_progress.add_bytes(offset);
-    m_summary.bytes_resumed += offset;
-    std::uint64_t left = size - offset;
-    while (left > 0) {
-      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, m_buffer.size()));
-      const ssize_t n = ::read(fd.get(), m_buffer.data(), want);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        break;  // shrank: the server sees too few bytes and keeps nothing under the name
-      }
-      const std::string_view chunk(m_buffer.data(), static_cast<std::size_t>(n));
-      m_limiter.consume(chunk.size());
-      EC2DL_TRY(cmd->write(chunk));
-      if (m_options.verify) {
-        hash.update(chunk);
-      }
-      m_progress.add_bytes(chunk.size());
-      left -= chunk.size();
-    }
-    EC2DL_TRY(cmd->close_input());
-    auto status = cmd->wait();
-    if (!status) {
-      return std::unexpected(status.error());
+    PutOptions put;
+    put.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+    put.mtime = std::to_string(st.st_mtim.tv_sec);
+    put.hash = m_options.verify;
+    auto sent = put_file(m_session, fd.get(), item.source, static_cast<std::uint64_t>(st.st_size),
+                         dest, put, &m_progress, &m_limiter);
+    if (!sent) {
+      return std::unexpected(sent.error());
     }
     m_progress.add_file();
-    if (left > 0) {
+    m_summary.bytes_resumed += sent->resumed;
+    if (sent->shrank) {
       m_summary.failures.push_back(
           fmt::format("{} changed while it was read; run again", display_path(item.source)));
       return core::ok();
     }
-    if (status->shell_status() != 0) {
-      return fail(
-          remote_failure(fmt::format("push {}", display_path(dest)), *status, cmd->error_text()));
-    }
     ++m_summary.files_sent;
-    m_summary.bytes_sent += size - offset;
+    m_summary.bytes_sent += sent->sent;
     if (m_options.verify) {
-      m_sent_hashes[dest] = hash.hex();
-    }
-    return core::ok();
-  }
-
-  core::Result<void> hash_prefix(int fd, std::uint64_t length, Sha256& hash) {
-    std::uint64_t done = 0;
-    while (done < length) {
-      const auto want =
-          static_cast<std::size_t>(std::min<std::uint64_t>(length - done, m_buffer.size()));
-      const ssize_t n = ::pread(fd, m_buffer.data(), want, static_cast<off_t>(done));
-      if (n <= 0) {
-        return fail(ErrorKind::transfer, "cannot read back the already sent part of a file");
-      }
-      hash.update(std::string_view(m_buffer.data(), static_cast<std::size_t>(n)));
-      done += static_cast<std::uint64_t>(n);
+      m_sent_hashes[dest] = sent->sha256;
     }
     return core::ok();
   }

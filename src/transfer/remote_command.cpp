@@ -103,6 +103,18 @@ core::Error remote_failure(std::string_view what, const ssh::ExitStatus& status,
   return core::Error(ErrorKind::transfer, fmt::format("{}: {}", what, detail));
 }
 
+core::Error explain_write_failure(ssh::Session& session, RemoteCommand& cmd,
+                                  const core::Error& error, std::string_view what) {
+  if (error.kind() == ErrorKind::interrupted || !session.connected()) {
+    return error;
+  }
+  auto status = cmd.wait();
+  if (status && status->shell_status() != 0) {
+    return remote_failure(what, *status, cmd.error_text());
+  }
+  return error;
+}
+
 core::Result<remote::Manifest> fetch_manifest(ssh::Session& session, const ManifestQuery& query) {
   const auto command =
       remote::sh_command(remote::script("xfer_manifest"),

@@ -36,7 +36,8 @@ void describe_into(Summary& summary, const Plan& plan, const Layout& layout) {
   summary.bytes_unchanged = plan.bytes_unchanged;
   for (const auto& step : plan.steps) {
     if (step.action == Action::remove) {
-      summary.deleted.push_back(display_path(join_path(layout.dest_root, step.rel)));
+      summary.deleted.push_back(
+          display_path(layout.dest_root == "." ? step.rel : join_path(layout.dest_root, step.rel)));
     }
   }
   for (const auto& note : plan.notes) {

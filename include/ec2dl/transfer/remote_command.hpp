@@ -50,6 +50,12 @@ class RemoteCommand {
 core::Error remote_failure(std::string_view what, const ssh::ExitStatus& status,
                            const std::string& stderr_text);
 
+// The error to report when sending to a remote command failed: when the command stopped
+// reading (tar or an upload script failed on the server), its own message says why;
+// otherwise (interrupted, connection lost) the original error stands.
+core::Error explain_write_failure(ssh::Session& session, RemoteCommand& cmd,
+                                  const core::Error& error, std::string_view what);
+
 // Arguments of xfer_manifest.sh.
 struct ManifestQuery {
   bool follow_symlinks = false;

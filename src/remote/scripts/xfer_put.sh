@@ -21,6 +21,10 @@ case $dest in
 esac
 dir=$(dirname -- "$dest")
 mkdir -p -- "$dir" || exit 1
+if [ ! -w "$dir" ]; then
+  echo "cannot write into $dir: Permission denied" >&2
+  exit 1
+fi
 tmp=$dir/$part
 key=${part%.*}
 (cd -- "$dir" && for old in "$key".*; do [ "$old" = "$part" ] || rm -f -- "$old"; done)

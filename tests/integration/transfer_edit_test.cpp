@@ -1,0 +1,178 @@
+// ec2dl edit against a real sshd, with EDITOR set to scripts that change the file, leave it
+// alone, fail, or change the server's copy underneath.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "transfer_util.hpp"
+
+namespace ec2dl::test {
+namespace {
+
+// An editor script in `dir` named `name` with the body `body` ("$1" is the file).
+std::string editor(const LocalDir& dir, const std::string& name, const std::string& body) {
+  const auto path = dir / name;
+  write_text(path, "#!/bin/sh\n" + body + "\n");
+  local_sh("chmod 755 " + sh_quote(path));
+  return path;
+}
+
+RunOptions with_editor(const std::string& editor_path, const LocalDir& tmp) {
+  RunOptions options;
+  options.env["EDITOR"] = editor_path;
+  options.env["TMPDIR"] = tmp.path();
+  options.unset = {"VISUAL"};
+  return options;
+}
+
+TEST(Edit, AChangeIsUploadedAtomicallyKeepingTheMode) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("printf 'line 1\\n' > ed1.py && chmod 751 ed1.py");
+  const auto ed = editor(tools, "append.sh",
+                         "test \"$(stat -c %a \"$1\")\" = 600 || exit 9\n"
+                         "printf 'line 2\\n' >> \"$1\"");
+  auto r = sb.ec2dl({"edit", "~/ed1.py"}, with_editor(ed, tmp));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "uploaded")) << r.err;
+  EXPECT_EQ(sb.as_user("cat ed1.py; stat -c %a ed1.py; ls -A | grep -c ec2dl-part || true").out,
+            "line 1\nline 2\n751\n0\n");
+  EXPECT_EQ(local_sh("ls -A", tmp.path()).out, "");  // the private copy is gone
+}
+
+TEST(Edit, AnUnchangedFileIsNotUploaded) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("printf 'keep\\n' > ed2.txt && touch -d @1500000000 ed2.txt");
+  const auto before = sb.as_user("stat -c '%i %Y' ed2.txt").out;
+  const auto ed = editor(tools, "look.sh", "cat \"$1\" >/dev/null");
+  auto r = sb.ec2dl({"--json", "edit", "ed2.txt"}, with_editor(ed, tmp));
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["changed"], false);
+  EXPECT_EQ(j["uploaded"], false);
+  EXPECT_EQ(sb.as_user("stat -c '%i %Y' ed2.txt").out, before);
+  EXPECT_EQ(local_sh("ls -A", tmp.path()).out, "");
+}
+
+TEST(Edit, ARemoteChangeMeanwhileIsNeverOverwritten) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("printf 'v1\\n' > ed3.txt");
+  // The editor changes its copy, and meanwhile someone changes the server's.
+  const auto ed = editor(tools, "race.sh",
+                         "runuser -u " + sb.user() + " -- sh -c \"printf 'theirs\\\\n' > " +
+                             sb.home() + "/ed3.txt\"\nprintf 'mine\\n' >> \"$1\"");
+  auto r = sb.ec2dl({"edit", "~/ed3.txt"}, with_editor(ed, tmp));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "changed on the server while you were editing")) << r.err;
+  EXPECT_EQ(sb.as_user("cat ed3.txt").out, "theirs\n");
+  // The edited copy is kept and named.
+  const auto kept = local_sh("find . -type f", tmp.path()).out;
+  ASSERT_FALSE(kept.empty());
+  EXPECT_TRUE(contains(r.err, tmp.path())) << r.err;
+  EXPECT_EQ(local_sh("cat \"$(find . -type f)\"", tmp.path()).out, "v1\nmine\n");
+  EXPECT_EQ(local_sh("stat -c %a \"$(find . -type f)\"", tmp.path()).out, "600\n");
+
+  // --force overwrites.
+  LocalDir tmp2;
+  auto forced = sb.ec2dl({"edit", "--force", "~/ed3.txt"}, with_editor(ed, tmp2));
+  EXPECT_EQ(forced.status, 0) << forced.err;
+  EXPECT_EQ(sb.as_user("cat ed3.txt").out, "theirs\nmine\n");
+}
+
+TEST(Edit, AMissingFileIsCreatedOnlyIfSomethingWasWritten) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("rm -rf newdir");
+  const auto nothing = editor(tools, "nothing.sh", "true");
+  auto r = sb.ec2dl({"edit", "~/newdir/new.txt"}, with_editor(nothing, tmp));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb.as_user("test -e newdir || echo absent").out, "absent\n");
+  const auto write = editor(tools, "write.sh", "printf 'fresh\\n' > \"$1\"");
+  auto w = sb.ec2dl({"edit", "~/newdir/new.txt"}, with_editor(write, tmp));
+  ASSERT_EQ(w.status, 0) << w.err;
+  EXPECT_TRUE(contains(w.err, "created")) << w.err;
+  EXPECT_EQ(sb.as_user("cat newdir/new.txt").out, "fresh\n");
+  sb.as_user("rm -rf newdir");
+}
+
+TEST(Edit, AFailingEditorUploadsNothing) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("printf 'safe\\n' > ed4.txt");
+  const auto quit = editor(tools, "quit.sh", "exit 3");
+  auto r = sb.ec2dl({"edit", "~/ed4.txt"}, with_editor(quit, tmp));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "exited with status 3")) << r.err;
+  EXPECT_EQ(local_sh("ls -A", tmp.path()).out, "");
+  const auto crash = editor(tools, "crash.sh", "printf 'half\\n' >> \"$1\"; exit 1");
+  auto c = sb.ec2dl({"edit", "~/ed4.txt"}, with_editor(crash, tmp));
+  EXPECT_EQ(c.status, 1);
+  EXPECT_TRUE(contains(c.err, "kept at")) << c.err;  // the user's work is not thrown away
+  EXPECT_EQ(sb.as_user("cat ed4.txt").out, "safe\n");
+}
+
+TEST(Edit, ASymlinkIsFollowedAndStaysALink) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("mkdir -p cfg && printf 'a\\n' > cfg/real.yaml && ln -sf cfg/real.yaml link.yaml");
+  const auto ed = editor(tools, "append.sh", "printf 'b\\n' >> \"$1\"");
+  auto r = sb.ec2dl({"edit", "~/link.yaml"}, with_editor(ed, tmp));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb.as_user("readlink link.yaml; cat cfg/real.yaml").out, "cfg/real.yaml\na\nb\n");
+  sb.as_user("rm -rf cfg link.yaml");
+}
+
+TEST(Edit, HostileNamesAndBadTargets) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  const std::string name = "it's $(touch pwned) \"x\"";
+  sb.as_user("printf 'q\\n' > " + sh_quote(name));
+  const auto ed = editor(tools, "append.sh", "printf 'r\\n' >> \"$1\"");
+  auto r = sb.ec2dl({"edit", "~/" + name}, with_editor(ed, tmp));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb.as_user("cat " + sh_quote(name) + "; test -e pwned || echo clean").out,
+            "q\nr\nclean\n");
+  sb.as_user("mkdir -p adir");
+  auto dir = sb.ec2dl({"edit", "~/adir"}, with_editor(ed, tmp));
+  EXPECT_EQ(dir.status, 1);
+  EXPECT_TRUE(contains(dir.err, "not a regular file")) << dir.err;
+  EXPECT_EQ(local_sh("ls -A", tmp.path()).out, "");
+  auto usage = sb.ec2dl({"edit", "--remote", "--force", "x"});
+  EXPECT_EQ(usage.status, 2);
+  auto no_tty = sb.ec2dl({"edit", "--remote", "x"});
+  EXPECT_EQ(no_tty.status, 2);
+  EXPECT_TRUE(contains(no_tty.err, "needs a terminal")) << no_tty.err;
+}
+
+TEST(Edit, RemoteModeRunsTheServersEditorInATerminal) {
+  auto& sb = sandbox();
+  // bash sources ~/.bashrc for commands run by sshd: the server's $EDITOR comes from there.
+  sb.as_user(
+      "printf '#!/bin/sh\\nprintf \"remote edit\\\\n\" >> \"$1\"\\n' > ed.sh && "
+      "chmod 755 ed.sh && echo \"export EDITOR=$HOME/ed.sh\" > .bashrc && echo x > rf.txt",
+      true);
+  const auto env = sb.ec2dl_env();
+  std::string command;
+  for (const auto& [k, v] : env.env) {
+    command += k + "=" + sh_quote(v) + " ";
+  }
+  command += sh_quote(EC2DL_BINARY) + " -H sandbox-bash edit --remote '~/rf.txt'";
+  RunOptions options = env;
+  auto r = run_process({"script", "-qec", "env " + command, "/dev/null"}, options);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_EQ(sb.as_user("cat rf.txt", true).out, "x\nremote edit\n");
+  sb.as_user("rm -f .bashrc ed.sh rf.txt", true);
+}
+
+}  // namespace
+}  // namespace ec2dl::test

@@ -1,0 +1,186 @@
+// ec2dl pull against a real sshd: remote globs, a job's files, destinations, --delete,
+// --dry-run, skip-unchanged, and the error paths (no match, unreadable, local disk full).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "transfer_util.hpp"
+
+namespace ec2dl::test {
+namespace {
+
+TEST(Pull, RemoteGlobsExpandOnTheServer) {
+  auto& sb = sandbox();
+  sb.as_user(
+      "mkdir -p pics && for n in a 'b c' d; do echo \"$n\" > \"pics/$n.png\"; done && "
+      "echo no > pics/e.jpg");
+  LocalDir local;
+  auto r = sb.ec2dl({"pull", "~/pics/*.png", "."}, {.cwd = local.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(local_sh("ls", local.path()).out, "a.png\nb c.png\nd.png\n");
+  EXPECT_EQ(local_sh("cat 'b c.png'", local.path()).out, "b c\n");
+  // The seed's recipe, relative to the home folder, with the default destination.
+  LocalDir two;
+  auto rel = sb.ec2dl({"pull", "pics/*.jpg"}, {.cwd = two.path()});
+  ASSERT_EQ(rel.status, 0) << rel.err;
+  EXPECT_EQ(local_sh("ls", two.path()).out, "e.jpg\n");
+  sb.as_user("rm -rf pics");
+}
+
+TEST(Pull, AGlobWithNoMatchIsAClearError) {
+  LocalDir local;
+  auto r = sandbox().ec2dl({"pull", "~/*.nothing-matches", "."}, {.cwd = local.path()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "no match on the server for '~/*.nothing-matches'")) << r.err;
+  auto missing = sandbox().ec2dl({"pull", "~/no such file", "."}, {.cwd = local.path()});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_TRUE(contains(missing.err, "no such file or folder on the server: ~/no such file"))
+      << missing.err;
+  EXPECT_EQ(local_sh("ls -A", local.path()).out, "");
+}
+
+TEST(Pull, HostileRemoteNamesAndPatternsArriveExactly) {
+  auto& sb = sandbox();
+  sb.as_user(
+      "mkdir -p hn && printf 1 > 'hn/$(touch pwned)' && printf 2 > \"hn/$(printf 'a\\nb')\" "
+      "&& printf 3 > \"hn/$(printf 'x\\377y')\" && printf 4 > \"hn/it's\"");
+  LocalDir local;
+  const std::vector<std::string> names = {"$(touch pwned)", "a\nb", "x\xffy", "it's"};
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto r = sb.ec2dl({"pull", "~/hn/" + names[i], "."}, {.cwd = local.path()});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(read_text(local / names[i]), std::to_string(i + 1));
+  }
+  EXPECT_EQ(sb.as_user("test -e pwned || echo clean").out, "clean\n");
+  EXPECT_EQ(local_sh("test -e pwned || echo clean", local.path()).out, "clean\n");
+  sb.as_user("rm -rf hn");
+}
+
+TEST(Pull, FromAJobsWorkingDirectory) {
+  auto& sb = sandbox();
+  // A registry entry as `ec2dl run` leaves it: jobs/<id>/{workdir,name}.
+  sb.as_user(
+      "mkdir -p work/run1/ckpt .ec2dl/jobs/7 && echo a > work/run1/a.png && "
+      "echo b > work/run1/b.png && echo c > work/run1/ckpt/c.pt && "
+      "echo \"$HOME/work/run1\" > .ec2dl/jobs/7/workdir && echo train > .ec2dl/jobs/7/name");
+  LocalDir by_id;
+  auto r = sb.ec2dl({"pull", "7", "*.png"}, {.cwd = by_id.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(local_sh("ls", by_id.path()).out, "a.png\nb.png\n");
+  LocalDir by_name;
+  auto n = sb.ec2dl({"pull", "train", "ckpt/*.pt", "a.png"}, {.cwd = by_name.path()});
+  ASSERT_EQ(n.status, 0) << n.err;
+  EXPECT_EQ(local_sh("ls", by_name.path()).out, "a.png\nc.pt\n");
+  LocalDir flag;
+  auto f = sb.ec2dl({"pull", "--job", "train", "-t", "out", "ckpt"}, {.cwd = flag.path()});
+  ASSERT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(read_text(flag / "out/ckpt/c.pt"), "c\n");
+  // A pattern that matches nothing in the job's folder says where it looked.
+  auto none = sb.ec2dl({"pull", "7", "*.gif"}, {.cwd = by_id.path()});
+  EXPECT_EQ(none.status, 1);
+  EXPECT_TRUE(contains(none.err, "work/run1")) << none.err;
+  // An unknown job with --job; a name that is both a job and a file is refused.
+  auto unknown = sb.ec2dl({"pull", "--job", "nope", "x"}, {.cwd = by_id.path()});
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_TRUE(contains(unknown.err, "no job 'nope'")) << unknown.err;
+  sb.as_user("echo file > train");
+  auto ambiguous = sb.ec2dl({"pull", "train", "a.png"}, {.cwd = by_id.path()});
+  EXPECT_EQ(ambiguous.status, 2);
+  EXPECT_TRUE(contains(ambiguous.err, "both a job and a file")) << ambiguous.err;
+  // Not a job: the usual REMOTE LOCAL meaning.
+  LocalDir plain;
+  auto p = sb.ec2dl({"pull", "work", "dst"}, {.cwd = plain.path()});
+  ASSERT_EQ(p.status, 0) << p.err;
+  EXPECT_EQ(read_text(plain / "dst/work/run1/a.png"), "a\n");
+  sb.as_user("rm -rf work train .ec2dl");
+}
+
+TEST(Pull, DestinationsFollowScpAndRsyncRules) {
+  auto& sb = sandbox();
+  sb.as_user("mkdir -p pd/sub && echo m > pd/model.pt && echo s > pd/sub/s");
+  LocalDir local;
+  ASSERT_EQ(sb.ec2dl({"pull", "~/pd/model.pt", "best.pt"}, {.cwd = local.path()}).status, 0);
+  EXPECT_EQ(read_text(local / "best.pt"), "m\n");
+  ASSERT_EQ(sb.ec2dl({"pull", "~/pd", "out"}, {.cwd = local.path()}).status, 0);
+  EXPECT_EQ(read_text(local / "out/pd/sub/s"), "s\n");
+  ASSERT_EQ(sb.ec2dl({"pull", "~/pd/", "contents"}, {.cwd = local.path()}).status, 0);
+  EXPECT_EQ(read_text(local / "contents/sub/s"), "s\n");
+  ASSERT_EQ(sb.ec2dl({"pull", "~/pd/model.pt", "deep/er/"}, {.cwd = local.path()}).status, 0);
+  EXPECT_EQ(read_text(local / "deep/er/model.pt"), "m\n");
+  sb.as_user("rm -rf pd");
+}
+
+TEST(Pull, SkipsUnchangedDeletesOnRequestAndDryRunChangesNothing) {
+  auto& sb = sandbox();
+  sb.as_user("mkdir -p ps/d && echo 1 > ps/a && echo 2 > ps/d/b");
+  LocalDir local;
+  ASSERT_EQ(sb.ec2dl({"pull", "~/ps", "."}, {.cwd = local.path()}).status, 0);
+  auto again = sb.ec2dl({"--json", "pull", "~/ps", "."}, {.cwd = local.path()});
+  ASSERT_EQ(again.status, 0) << again.err;
+  auto j = nlohmann::json::parse(again.out);
+  EXPECT_EQ(j["files_sent"], 0);
+  EXPECT_EQ(j["files_unchanged"], 2);
+
+  sb.as_user("echo changed > ps/a && rm ps/d/b && touch -d @1700000000 ps/a");
+  ASSERT_EQ(local_sh("echo local > ps/extra", local.path()).status, 0);
+  const auto before = local_listing(local.path());
+  auto dry = sb.ec2dl({"pull", "-n", "--delete", "~/ps", "."}, {.cwd = local.path()});
+  ASSERT_EQ(dry.status, 0) << dry.err;
+  EXPECT_TRUE(contains(dry.out, "send    ps/a")) << dry.out;
+  EXPECT_TRUE(contains(dry.out, "delete  ps/d/b")) << dry.out;
+  EXPECT_TRUE(contains(dry.out, "delete  ps/extra")) << dry.out;
+  EXPECT_EQ(local_listing(local.path()), before);
+
+  auto plain = sb.ec2dl({"pull", "~/ps", "."}, {.cwd = local.path()});
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_EQ(read_text(local / "ps/a"), "changed\n");
+  EXPECT_EQ(read_text(local / "ps/extra"), "local\n");
+  auto del = sb.ec2dl({"pull", "--delete", "~/ps", "."}, {.cwd = local.path()});
+  ASSERT_EQ(del.status, 0) << del.err;
+  EXPECT_TRUE(contains(del.err, "deleted ps/extra")) << del.err;
+  EXPECT_EQ(local_sh("find ps | sort", local.path()).out, "ps\nps/a\nps/d\n");
+  sb.as_user("rm -rf ps");
+}
+
+TEST(Pull, UnreadableRemoteFileIsAClearError) {
+  auto& sb = sandbox();
+  sb.as_user("mkdir -p sec && echo ok > sec/ok && echo s > sec/secret && chmod 000 sec/secret");
+  LocalDir local;
+  auto r = sb.ec2dl({"pull", "~/sec", "."}, {.cwd = local.path()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "could not read")) << r.err;
+  EXPECT_TRUE(contains(r.err, "secret")) << r.err;
+  EXPECT_EQ(read_text(local / "sec/ok"), "ok\n");
+  EXPECT_EQ(local_sh("ls -A sec", local.path()).out, "ok\n");  // nothing half-written
+  sb.as_user("chmod 600 sec/secret && rm -rf sec");
+}
+
+TEST(Pull, LocalDiskFullLeavesNoPartialFile) {
+  auto& sb = sandbox();
+  sb.as_user(
+      "mkdir -p df && head -c 3000000 /dev/urandom > df/mid && "
+      "head -c 20000000 /dev/urandom > df/large && echo s > df/small");
+  LocalDir local;
+  ASSERT_EQ(local_sh("mkdir full && mount -t tmpfs -o size=1m tmpfs full", local.path()).status, 0);
+  auto mid = sb.ec2dl({"pull", "~/df/small", "~/df/mid", "full"}, {.cwd = local.path()});
+  EXPECT_EQ(mid.status, 1);
+  EXPECT_TRUE(contains(mid.err, "disk full")) << mid.err;
+  EXPECT_EQ(local_sh("ls -A full", local.path()).out, "small\n");
+  auto large = sb.ec2dl({"pull", "~/df/large", "full/"}, {.cwd = local.path()});
+  EXPECT_EQ(large.status, 1);
+  EXPECT_TRUE(contains(large.err, "disk full")) << large.err;
+  EXPECT_EQ(local_sh("ls -A full", local.path()).out, "small\n");
+  sb.as_user("rm -rf df");
+}
+
+TEST(Pull, UsageErrors) {
+  auto r = sandbox().ec2dl({"pull"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(contains(r.err, "nothing to fetch")) << r.err;
+  auto job = sandbox().ec2dl({"pull", "--job", "7"});
+  EXPECT_EQ(job.status, 2);
+}
+
+}  // namespace
+}  // namespace ec2dl::test
