@@ -20,13 +20,27 @@ namespace {
 
 constexpr std::size_t k_top_pid_limit = 20;  // top -p takes at most 20 pids
 
+std::optional<std::int64_t> pid_of(const std::string& text) {
+  const auto pid = util::parse_int(text);
+  if (!pid || *pid < 1 || *pid > (std::int64_t{1} << 40)) {
+    return std::nullopt;
+  }
+  return pid;
+}
+
 std::vector<core::Error> check(const Options& o, const core::Context& ctx) {
   std::vector<core::Error> errors;
   auto usage = [&](std::string message) {
     errors.emplace_back(core::ErrorKind::usage, "top: " + std::move(message));
   };
-  if (o.pid != 0 && !o.job.empty()) {
+  if (!o.pid.empty() && !pid_of(o.pid)) {
+    usage(fmt::format("--pid takes a process id (a number from 1), not '{}'", o.pid));
+  }
+  if (!o.pid.empty() && !o.job.empty()) {
     usage("give either --pid or --job, not both");
+  }
+  if (o.limit < 1 || o.limit > 1000) {
+    usage(fmt::format("-n takes a number of processes from 1 to 1000, not {}", o.limit));
   }
   if (o.job.find_first_of("\n\r") != std::string::npos) {
     usage("--job: a job id or name has no line breaks");
@@ -49,7 +63,7 @@ std::size_t stdout_width(bool terminal) {
 // The server's top on a terminal, for the process or the job's processes.
 int run_interactive(ssh::Session& session, const Options& o, const monitor::TopQuery& query) {
   std::vector<std::string> args;
-  if (o.pid != 0 || !o.job.empty()) {
+  if (!o.pid.empty() || !o.job.empty()) {
     auto snapshot = monitor::sample_top(session, query);
     if (!snapshot) {
       return report(snapshot.error());
@@ -79,13 +93,11 @@ int run_interactive(ssh::Session& session, const Options& o, const monitor::TopQ
 
 void setup(CLI::App& app, Options& options) {
   app.add_option("--pid", options.pid, "Show this process, its threads and its children")
-      ->type_name("PID")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+      ->type_name("PID");
   app.add_option("--job", options.job, "Show the processes and threads of a job (id or name)")
       ->type_name("JOB");
   app.add_option("-n,--limit", options.limit, "Processes in each list (default 10)")
-      ->type_name("N")
-      ->check(CLI::Range(1, 1000));
+      ->type_name("N");
   app.add_flag("--interactive", options.interactive,
                "Run the server's own top in this terminal instead");
   add_watch_option(app, options.watch);
@@ -120,8 +132,8 @@ int run(const Options& options, core::Context& ctx) {
   monitor::TopQuery query;
   query.remote_dir = ctx.remote_dir();
   query.limit = static_cast<std::size_t>(options.limit);
-  if (options.pid != 0) {
-    query.pid = options.pid;
+  if (!options.pid.empty()) {
+    query.pid = pid_of(options.pid);
   }
   query.job = options.job;
 

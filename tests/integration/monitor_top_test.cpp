@@ -251,6 +251,7 @@ TEST(Top, BadArgumentsAreUsageErrorsBeforeConnecting) {
            {"-H", "nowhere.invalid", "top", "--pid", "1", "--job", "x"},
            {"-H", "nowhere.invalid", "top", "--pid", "-4"},
            {"-H", "nowhere.invalid", "top", "--pid", "abc"},
+           {"-H", "nowhere.invalid", "top", "--pid", "0"},
            {"-H", "nowhere.invalid", "top", "-n", "0"},
            {"-H", "nowhere.invalid", "top", "--watch", "x"},
            {"-H", "nowhere.invalid", "top", "--interactive"},

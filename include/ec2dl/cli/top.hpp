@@ -15,7 +15,7 @@ class Context;
 namespace ec2dl::cli::top_cmd {
 
 struct Options {
-  std::int64_t pid = 0;      // --pid: one process, its threads and children (0: none)
+  std::string pid;           // --pid: one process, its threads and children ("" none)
   std::string job;           // --job: the processes of a job, by id or name
   int limit = 10;            // -n: processes per list
   bool interactive = false;  // --interactive: the server's own top in a terminal
