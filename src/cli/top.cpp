@@ -4,15 +4,19 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "ec2dl/cli/common.hpp"
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/monitor/top.hpp"
 #include "ec2dl/remote/quote.hpp"
 #include "ec2dl/ssh/interactive.hpp"
+#include "ec2dl/ui/style.hpp"
+#include "ec2dl/ui/table.hpp"
 #include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
+#include "ec2dl/util/time.hpp"
 
 namespace ec2dl::cli::top_cmd {
 
@@ -89,7 +93,162 @@ int run_interactive(ssh::Session& session, const Options& o, const monitor::TopQ
   return status->shell_status() == 0 ? core::k_exit_ok : core::k_exit_failed;
 }
 
+constexpr std::size_t k_threads_shown = 20;
+
+std::string kib(std::uint64_t v) {
+  return ui::human_bytes(static_cast<double>(v) * 1024.0);
+}
+
+std::string pct_text(double v) {
+  return fmt::format("{:.1f}%", v);
+}
+
 }  // namespace
+
+std::vector<std::string> disk_warnings(const monitor::TopSnapshot& snapshot) {
+  std::vector<std::string> out;
+  for (const auto& d : snapshot.disks) {
+    if (d.warning) {
+      out.push_back(fmt::format(
+          "{} is {:.0f}% full ({} free; holds {}): runs that save "
+          "checkpoints there may fail",
+          d.usage.mount, d.usage.used_pct, kib(d.usage.avail_kib), util::join(d.holds, ", ")));
+    }
+  }
+  return out;
+}
+
+std::string render(const monitor::TopSnapshot& s, const RenderOptions& o) {
+  const auto paint = [&](const std::string& text, ui::Color c) {
+    return ui::paint(text, c, o.color);
+  };
+  std::string out;
+  out += fmt::format("{}  up {}  load {:.2f} {:.2f} {:.2f}  {} processes, {} running\n",
+                     paint(util::sanitize_for_terminal(s.host), ui::Color::bold),
+                     util::format_duration(static_cast<std::int64_t>(s.uptime_s)), s.load.one,
+                     s.load.five, s.load.fifteen, s.processes, s.running);
+  out +=
+      fmt::format("CPU   {} used  (user {}, system {}, iowait {}, steal {})  {} CPU{}\n",
+                  paint(pct_text(s.cpu.busy_pct), ui::level_color(s.cpu.busy_pct)),
+                  pct_text(s.cpu.user_pct), pct_text(s.cpu.system_pct), pct_text(s.cpu.iowait_pct),
+                  pct_text(s.cpu.steal_pct), s.cpus, s.cpus == 1 ? "" : "s");
+  const double mem_frac = s.mem_total_kib > 0 ? static_cast<double>(s.mem_used_kib) /
+                                                    static_cast<double>(s.mem_total_kib)
+                                              : 0;
+  out += fmt::format("MEM   {} {} used of {}, {} available, {} buff/cache\n",
+                     paint(ui::bar(mem_frac, 10), ui::level_color(mem_frac * 100, 80, 90)),
+                     kib(s.mem_used_kib), kib(s.mem_total_kib), kib(s.mem_available_kib),
+                     kib(s.mem_buff_cache_kib));
+  const double swap_frac = s.swap_total_kib > 0 ? static_cast<double>(s.swap_used_kib) /
+                                                      static_cast<double>(s.swap_total_kib)
+                                                : 0;
+  out += fmt::format(
+      "SWAP  {} {} used of {}\n",
+      paint(ui::bar(swap_frac, 10),
+            s.swap_used_kib > 0 ? ui::level_color(swap_frac * 100, 50, 80) : ui::Color::none),
+      kib(s.swap_used_kib), kib(s.swap_total_kib));
+  out += '\n';
+
+  if (!s.disks.empty()) {
+    ui::Table disks({{"MOUNT"},
+                     {"SIZE", ui::Align::right},
+                     {"USED", ui::Align::right},
+                     {"FREE", ui::Align::right},
+                     {"USE%", ui::Align::right},
+                     {"HOLDS"}});
+    for (const auto& d : s.disks) {
+      const auto c = d.warning ? ui::Color::red
+                               : (d.usage.used_pct >= 80 ? ui::Color::yellow : ui::Color::none);
+      disks.add_row({d.usage.mount, kib(d.usage.size_kib), kib(d.usage.used_kib),
+                     kib(d.usage.avail_kib),
+                     ui::Cell(fmt::format("{:.0f}%{}", d.usage.used_pct, d.warning ? " !" : ""), c),
+                     util::join(d.holds, ", ")});
+    }
+    out += disks.render(o.color, o.width);
+    for (const auto& w : disk_warnings(s)) {
+      out += paint("warning: " + w, ui::Color::red) + "\n";
+    }
+    out += '\n';
+  }
+
+  auto process_table = [&](const std::vector<monitor::ProcessRow>& rows, bool detailed) {
+    std::vector<ui::Column> cols = {{"PID", ui::Align::right}};
+    if (detailed) {
+      cols.push_back({"PPID", ui::Align::right});
+    }
+    for (auto c : std::vector<ui::Column>{{"USER", ui::Align::left, 12},
+                                          {"%CPU", ui::Align::right},
+                                          {"RSS", ui::Align::right}}) {
+      cols.push_back(std::move(c));
+    }
+    if (detailed) {
+      cols.push_back({"THR", ui::Align::right});
+      cols.push_back({"TIME", ui::Align::right});
+    }
+    cols.push_back({"S"});
+    cols.push_back({"JOB"});
+    cols.push_back({"COMMAND"});
+    ui::Table t(cols);
+    for (const auto& r : rows) {
+      std::vector<ui::Cell> cells = {std::to_string(r.pid)};
+      if (detailed) {
+        cells.emplace_back(std::to_string(r.ppid));
+      }
+      cells.emplace_back(r.user.empty() ? "\u2013" : r.user);
+      cells.emplace_back(fmt::format("{:.1f}", r.cpu_pct));
+      cells.emplace_back(kib(r.rss_kib));
+      if (detailed) {
+        cells.emplace_back(std::to_string(r.threads));
+        cells.emplace_back(util::format_duration(static_cast<std::int64_t>(r.cpu_time_s)));
+      }
+      cells.emplace_back(std::string(1, r.state));
+      cells.emplace_back(r.job_id.empty() ? "\u2013" : r.job_id,
+                         r.job_id.empty() ? ui::Color::none : ui::Color::cyan);
+      cells.emplace_back(r.command);
+      t.add_row(std::move(cells));
+    }
+    return t.render(o.color, o.width);
+  };
+
+  if (s.focus) {
+    const auto& f = *s.focus;
+    if (!f.job_id.empty()) {
+      out +=
+          paint(fmt::format(
+                    "JOB {}{}: {} process{}", f.job_id,
+                    f.job_name.empty() ? "" : " (" + util::sanitize_for_terminal(f.job_name) + ")",
+                    f.processes.size(), f.processes.size() == 1 ? "" : "es"),
+                ui::Color::bold);
+    } else {
+      out += paint(fmt::format("PROCESS {} AND ITS CHILDREN", f.pid.value_or(0)), ui::Color::bold);
+    }
+    out += '\n';
+    out += process_table(f.processes, true);
+    out += '\n';
+    out += paint(fmt::format("THREADS ({} shown of {})",
+                             std::min(f.threads.size(), k_threads_shown), f.threads.size()),
+                 ui::Color::bold);
+    out += '\n';
+    ui::Table t({{"TID", ui::Align::right},
+                 {"PID", ui::Align::right},
+                 {"%CPU", ui::Align::right},
+                 {"S"},
+                 {"NAME"}});
+    for (std::size_t i = 0; i < f.threads.size() && i < k_threads_shown; ++i) {
+      const auto& th = f.threads[i];
+      t.add_row({std::to_string(th.tid), std::to_string(th.pid), fmt::format("{:.1f}", th.cpu_pct),
+                 std::string(1, th.state), th.name});
+    }
+    out += t.render(o.color, o.width);
+    return out;
+  }
+  out += paint("BUSIEST (CPU)", ui::Color::bold) + "\n";
+  out += process_table(s.by_cpu, false);
+  out += '\n';
+  out += paint("LARGEST (MEMORY)", ui::Color::bold) + "\n";
+  out += process_table(s.by_memory, false);
+  return out;
+}
 
 void setup(CLI::App& app, Options& options) {
   app.add_option("--pid", options.pid, "Show this process, its threads and its children")
@@ -155,14 +314,13 @@ int run(const Options& options, core::Context& ctx) {
     if (json) {
       util::write_all(STDOUT_FILENO, monitor::json_text(monitor::to_json(*snapshot), true));
       if (!ctx.options().quiet) {
-        for (const auto& w : monitor::disk_warnings(*snapshot)) {
+        for (const auto& w : disk_warnings(*snapshot)) {
           warn(w);
         }
       }
     } else {
-      util::write_all(STDOUT_FILENO,
-                      monitor::render_top(*snapshot, {.color = ctx.color(),
-                                                      .width = stdout_width(ctx.stdout_tty())}));
+      util::write_all(STDOUT_FILENO, render(*snapshot, {.color = ctx.color(),
+                                                        .width = stdout_width(ctx.stdout_tty())}));
     }
     return core::k_exit_ok;
   }
@@ -182,8 +340,7 @@ int run(const Options& options, core::Context& ctx) {
     if (json) {
       return monitor::json_text(monitor::to_json(*snapshot), false);
     }
-    return monitor::render_top(*snapshot,
-                               {.color = watch.color, .width = stdout_width(watch.terminal)});
+    return render(*snapshot, {.color = watch.color, .width = stdout_width(watch.terminal)});
   });
 }
 

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "ec2dl/cli/gpu.hpp"
+#include "ec2dl/cli/top.hpp"
 #include "ec2dl/monitor/gpu.hpp"
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/monitor/top.hpp"
@@ -87,13 +89,13 @@ TEST(GpuSnapshot, EveryRecordedStateRendersWithoutZerosForUnknowns) {
     SCOPED_TRACE(state);
     auto snap = gpu_snapshot_from(report_of(gpu_output(state)), 0);
     ASSERT_TRUE(snap) << snap.error().message();
-    const auto screen = render_gpus(*snap, {});
+    const auto screen = cli::gpu_cmd::render(*snap, {});
     EXPECT_NE(screen.find("NVIDIA"), std::string::npos);
     EXPECT_NE(screen.find("GPU"), std::string::npos);
   }
   auto mig = gpu_snapshot_from(report_of(gpu_output("h200-mig-load")), 0);
   ASSERT_TRUE(mig);
-  const auto screen = render_gpus(*mig, {});
+  const auto screen = cli::gpu_cmd::render(*mig, {});
   // The MIG GPU's utilisation is unknown: a dash, never "0%".
   EXPECT_NE(screen.find("NVIDIA H200     \u2013"), std::string::npos) << screen;
   EXPECT_EQ(screen.find("  0%"), std::string::npos) << screen;
@@ -126,7 +128,7 @@ TEST(GpuSnapshot, NvidiaSmiFailuresBecomeItsMessage) {
 TEST(GpuRender, ProcessesUnderTheGpus) {
   auto snap = gpu_snapshot_from(report_of(gpu_output("h100-load")), 0);
   ASSERT_TRUE(snap);
-  const auto screen = render_gpus(*snap, {});
+  const auto screen = cli::gpu_cmd::render(*snap, {});
   const auto gpus_at = screen.find("NAME");
   const auto procs_at = screen.find("COMMAND");
   ASSERT_NE(gpus_at, std::string::npos);
@@ -136,15 +138,15 @@ TEST(GpuRender, ProcessesUnderTheGpus) {
   EXPECT_NE(screen.find("15690 MiB"), std::string::npos);
   EXPECT_NE(screen.find("19818 / 81559 MiB"), std::string::npos);
   EXPECT_EQ(screen.find("\x1b["), std::string::npos);  // no colour unless asked
-  EXPECT_NE(render_gpus(*snap, {.color = true}).find("\x1b["), std::string::npos);
+  EXPECT_NE(cli::gpu_cmd::render(*snap, {.color = true}).find("\x1b["), std::string::npos);
 
   auto idle = gpu_snapshot_from(report_of(gpu_output("h100-idle")), 0);
   ASSERT_TRUE(idle);
-  EXPECT_NE(render_gpus(*idle, {}).find("No compute processes."), std::string::npos);
+  EXPECT_NE(cli::gpu_cmd::render(*idle, {}).find("No compute processes."), std::string::npos);
 }
 
 TEST(GpuRender, WatchAddsSparklines) {
-  GpuHistory history(300, 2);
+  cli::gpu_cmd::History history(300, 2);
   auto busy = gpu_snapshot_from(report_of(gpu_output("h100-load")), 0);
   auto idle = gpu_snapshot_from(report_of(gpu_output("h100-idle")), 0);
   ASSERT_TRUE(busy && idle);
@@ -159,7 +161,7 @@ TEST(GpuRender, WatchAddsSparklines) {
   EXPECT_EQ(history.utilization(uuid, 30),
             "\u2581\u2581\u2581\u2581\u2581\u2588\u2588\u2588\u2588\u2588");
   EXPECT_EQ(history.span(), "5m");
-  const auto screen = render_gpus(*busy, {.history = &history});
+  const auto screen = cli::gpu_cmd::render(*busy, {.history = &history});
   EXPECT_NE(screen.find("UTIL 5m"), std::string::npos);
   EXPECT_NE(screen.find("\u2581\u2588"), std::string::npos);
 }
@@ -280,12 +282,12 @@ TEST(TopSnapshot, DisksGroupedWithAWarningAt90Percent) {
   EXPECT_EQ(s.disks[1].usage.mount, "/data");
   EXPECT_EQ(s.disks[1].holds, std::vector<std::string>{"job 3 (/data/run 1)"});
   EXPECT_TRUE(s.disks[1].warning);
-  const auto warnings = disk_warnings(s);
+  const auto warnings = cli::top_cmd::disk_warnings(s);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_NE(warnings[0].find("/data is 95% full"), std::string::npos);
   EXPECT_TRUE(top_of({}, top_output("90%")).disks[0].warning);
   EXPECT_FALSE(top_of({}, top_output("89%")).disks[0].warning);
-  const auto screen = render_top(s, {});
+  const auto screen = cli::top_cmd::render(s, {});
   EXPECT_NE(screen.find("95% !"), std::string::npos);
   EXPECT_NE(screen.find("warning: /data is 95% full"), std::string::npos);
 }
@@ -300,7 +302,7 @@ TEST(TopSnapshot, FocusOnAProcessItsChildrenAndThreads) {
   EXPECT_EQ(s.focus->threads[0].tid, 510);  // busiest first
   EXPECT_DOUBLE_EQ(s.focus->threads[0].cpu_pct, 70);
   EXPECT_EQ(s.focus->threads[0].name, "pt_autograd");
-  const auto screen = render_top(s, {});
+  const auto screen = cli::top_cmd::render(s, {});
   EXPECT_NE(screen.find("PROCESS 500 AND ITS CHILDREN"), std::string::npos);
   EXPECT_NE(screen.find("pt_autograd"), std::string::npos);
   const auto json = to_json(s);
@@ -316,7 +318,7 @@ TEST(TopSnapshot, FocusOnAJobByIdOrName) {
     EXPECT_EQ(s.focus->job_name, "train");
     ASSERT_EQ(s.focus->processes.size(), 2u);
     EXPECT_EQ(s.focus->threads.size(), 2u);
-    EXPECT_NE(render_top(s, {}).find("JOB 3 (train): 2 processes"), std::string::npos);
+    EXPECT_NE(cli::top_cmd::render(s, {}).find("JOB 3 (train): 2 processes"), std::string::npos);
   }
 }
 
@@ -351,7 +353,7 @@ TEST(TopSnapshot, JsonHasTheSameFacts) {
 }
 
 TEST(TopRender, SummaryLines) {
-  const auto screen = render_top(top_of({}), {});
+  const auto screen = cli::top_cmd::render(top_of({}), {});
   EXPECT_EQ(screen.find("trainer-1  up 1d2h  load 1.50 0.75 0.25  4 processes, 1 running\n"), 0u)
       << screen;
   EXPECT_NE(screen.find("CPU   50.0% used"), std::string::npos);

@@ -3,7 +3,10 @@
 #include <cstdint>
 #include <string>
 
+#include <vector>
+
 #include "ec2dl/cli/watch_flag.hpp"
+#include "ec2dl/monitor/top.hpp"
 
 namespace CLI {
 class App;
@@ -24,5 +27,17 @@ struct Options {
 
 void setup(CLI::App& app, Options& options);
 int run(const Options& options, core::Context& ctx);
+
+struct RenderOptions {
+  bool color = false;
+  std::size_t width = 0;  // 0: no limit; else command lines are cut to fit
+};
+
+// The screen of `ec2dl top`: summary lines, disks, then the busiest processes (or the process
+// or job asked about, with its threads).
+std::string render(const monitor::TopSnapshot& snapshot, const RenderOptions& options);
+
+// Disk warnings worth a line on stderr: "/ is 93% full (7.0 GiB free)".
+std::vector<std::string> disk_warnings(const monitor::TopSnapshot& snapshot);
 
 }  // namespace ec2dl::cli::top_cmd

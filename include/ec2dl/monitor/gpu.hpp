@@ -13,7 +13,6 @@
 #include "ec2dl/remote/nvidia_smi.hpp"
 #include "ec2dl/remote/sections.hpp"
 #include "ec2dl/ssh/session.hpp"
-#include "ec2dl/ui/spark.hpp"
 
 namespace ec2dl::monitor {
 
@@ -56,34 +55,7 @@ core::Error nvidia_smi_missing();
 // {"host", "time", "gpus": [...], "processes": [...]}; unknown numbers are null.
 nlohmann::json to_json(const GpuSnapshot& snapshot);
 
-// Utilisation and memory use of each GPU (by UUID) over the last minutes of a watch.
-class GpuHistory {
- public:
-  // Keeps `window_s` seconds of samples taken every `interval_s`.
-  GpuHistory(double window_s, double interval_s);
-  void add(const GpuSnapshot& snapshot);
-  std::string utilization(const std::string& uuid, std::size_t width) const;
-  std::string memory(const std::string& uuid, std::size_t width) const;
-  // "5m", "90s": the span the sparklines cover, for the column header.
-  std::string span() const;
-
- private:
-  struct Series {
-    ui::SampleWindow utilization;
-    ui::SampleWindow memory_pct;
-  };
-  std::size_t m_capacity;
-  double m_window_s;
-  std::map<std::string, Series> m_series;
-};
-
-struct GpuRenderOptions {
-  bool color = false;
-  std::size_t width = 0;  // 0: no limit; else the process table's command is cut to fit
-  const GpuHistory* history = nullptr;  // sparklines when set (watch mode)
-};
-
-// The screen of `ec2dl gpu`: a summary line, a table of GPUs and one of compute processes.
-std::string render_gpus(const GpuSnapshot& snapshot, const GpuRenderOptions& options);
+// Memory used, in percent of the total; nullopt when either is unknown.
+std::optional<double> memory_pct(const remote::GpuInfo& gpu);
 
 }  // namespace ec2dl::monitor

@@ -93,16 +93,4 @@ core::Result<TopSnapshot> sample_top(ssh::Session& session, const TopQuery& quer
 // Everything in the snapshot; sizes in KiB, percentages of one CPU for processes.
 nlohmann::json to_json(const TopSnapshot& snapshot);
 
-struct TopRenderOptions {
-  bool color = false;
-  std::size_t width = 0;  // 0: no limit; else command lines are cut to fit
-};
-
-// The screen of `ec2dl top`: summary lines, disks, then the busiest processes (or the process
-// or job asked about, with its threads).
-std::string render_top(const TopSnapshot& snapshot, const TopRenderOptions& options);
-
-// Disk warnings worth a line on stderr: "/ is 93% full (7.0 GiB free)".
-std::vector<std::string> disk_warnings(const TopSnapshot& snapshot);
-
 }  // namespace ec2dl::monitor
