@@ -211,16 +211,21 @@ void setup(CLI::App& app, Options& options) {
 }
 
 int run(const Options& options, core::Context& ctx) {
+  // Every problem with the arguments, reported together before connecting.
+  std::vector<core::Error> errors;
   if (options.raw && ctx.options().json) {
-    return report(core::Error(core::ErrorKind::usage, "gpu: give either --raw or --json"));
+    errors.emplace_back(core::ErrorKind::usage, "gpu: give either --raw or --json");
   }
   double interval = 0;
   if (options.watch.given) {
-    auto secs = watch_interval(options.watch, "gpu");
-    if (!secs) {
-      return report(secs.error());
+    if (auto secs = watch_interval(options.watch, "gpu")) {
+      interval = *secs;
+    } else {
+      errors.push_back(secs.error());
     }
-    interval = *secs;
+  }
+  if (!errors.empty()) {
+    return report_all(errors);
   }
   monitor::Link link([&ctx] { return connect(ctx); });
   auto session = link.session();

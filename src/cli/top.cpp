@@ -273,20 +273,17 @@ void setup(CLI::App& app, Options& options) {
 }
 
 int run(const Options& options, core::Context& ctx) {
-  const auto errors = check(options, ctx);
-  if (!errors.empty()) {
-    for (std::size_t i = 0; i + 1 < errors.size(); ++i) {
-      report(errors[i]);
-    }
-    return report(errors.back());
-  }
+  auto errors = check(options, ctx);
   double interval = 0;
   if (options.watch.given) {
-    auto secs = watch_interval(options.watch, "top");
-    if (!secs) {
-      return report(secs.error());
+    if (auto secs = watch_interval(options.watch, "top")) {
+      interval = *secs;
+    } else {
+      errors.push_back(secs.error());
     }
-    interval = *secs;
+  }
+  if (!errors.empty()) {
+    return report_all(errors);
   }
   monitor::TopQuery query;
   query.remote_dir = ctx.remote_dir();
