@@ -26,6 +26,8 @@ packages=(
   # run and test: the sandbox server and the tools the tests drive
   openssh-server openssh-client dash bash coreutils findutils tar gawk procps psmisc
   iproute2 nftables util-linux bsdutils passwd tmux rsync python3 shellcheck
+  # packaging, the man page and the completion scripts: built, rendered and loaded in tests
+  dpkg-dev gzip man-db groff-base zsh fish
 )
 
 missing=()

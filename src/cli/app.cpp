@@ -20,7 +20,8 @@ namespace {
 void add_global_options(CLI::App& app, core::GlobalOptions& g) {
   const char* group = "Server and connection";
   app.add_option("-H,--host", g.host,
-                 "Server: an ~/.ssh/config alias or [user@]host[:port] (default: $EC2DL_HOST)")
+                 "Server: a saved host (ec2dl hosts), an ~/.ssh/config alias or "
+                 "[user@]host[:port] (default: $EC2DL_HOST, then the saved default host)")
       ->type_name("TARGET")
       ->group(group);
   app.add_option("-i,--identity", g.identity, "Private key file (like ssh -i)")

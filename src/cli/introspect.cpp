@@ -90,6 +90,14 @@ CommandInfo describe_at(const CLI::App& app, std::vector<std::string> path) {
     info.options.push_back(std::move(o));
   }
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (sub->get_name().empty()) {
+      // An option group: its options and positionals belong to this command.
+      auto group = describe_at(*sub, path);
+      info.options.insert(info.options.end(), group.options.begin(), group.options.end());
+      info.positionals.insert(info.positionals.end(), group.positionals.begin(),
+                              group.positionals.end());
+      continue;
+    }
     if (sub->get_group().empty()) {
       continue;  // hidden
     }

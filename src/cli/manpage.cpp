@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
+#include <cstdint>
 
 #include "ec2dl/cli/common.hpp"
 #include "ec2dl/core/error.hpp"
@@ -269,7 +270,28 @@ void command_sections(const CommandInfo& cmd, std::vector<const CommandInfo*> pa
 std::string roff_escape(std::string_view text) {
   std::string out;
   bool line_start = true;
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      // Non-ASCII as a groff Unicode escape (\[u2013]), so the page is plain ASCII.
+      const int extra = u >= 0xf0 ? 3 : u >= 0xe0 ? 2 : u >= 0xc0 ? 1 : -1;
+      char32_t cp = extra == 3 ? (u & 0x07u) : extra == 2 ? (u & 0x0fu) : (u & 0x1fu);
+      bool valid = extra > 0 && i + static_cast<std::size_t>(extra) < text.size();
+      for (int k = 1; valid && k <= extra; ++k) {
+        const auto next = static_cast<unsigned char>(text[i + static_cast<std::size_t>(k)]);
+        valid = (next & 0xc0u) == 0x80u;
+        cp = (cp << 6) | (next & 0x3fu);
+      }
+      if (valid) {
+        out += fmt::format("\\[u{:04X}]", static_cast<std::uint32_t>(cp));
+        i += static_cast<std::size_t>(extra);
+      } else {
+        out += '?';
+      }
+      line_start = false;
+      continue;
+    }
     if (line_start && (c == '.' || c == '\'')) {
       out += "\\&";
     }
@@ -291,7 +313,7 @@ std::string roff_escape(std::string_view text) {
 std::string man_page(const CommandInfo& root, std::string_view version) {
   std::string out = fmt::format(
       ".\\\" ec2dl(1), made by 'ec2dl __manpage' from the command line.\n"
-      ".TH EC2DL 1 \"\" \"ec2dl {}\" \"User Commands\"\n",
+      ".TH EC2DL 1 \"\" \"ec2dl {}\" \"User Commands\"\n.nh\n",
       roff_escape(version));
   std::string summary = root.help;
   if (const auto colon = summary.find(": "); colon != std::string::npos) {

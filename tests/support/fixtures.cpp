@@ -1,5 +1,8 @@
 #include "support/fixtures.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -30,6 +33,20 @@ std::string gpu_state_file(const std::string& state, const std::string& file) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+TempDir::TempDir(const std::string& prefix, unsigned mode) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed for " + tmpl);
+  }
+  ::chmod(tmpl.c_str(), static_cast<mode_t>(mode));
+  m_path = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
 }
 
 }  // namespace ec2dl::test

@@ -11,6 +11,7 @@
 
 #include "ec2dl/core/target.hpp"
 #include "ec2dl/util/fs.hpp"
+#include "support/fixtures.hpp"
 
 namespace ec2dl::core {
 namespace {
@@ -214,15 +215,7 @@ TEST(Profiles, HostileValuesRoundTrip) {
   EXPECT_EQ(again.default_host(), "x.y");
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/ec2dl-profiles-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string path;
-};
+using test::TempDir;
 
 void write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
@@ -230,7 +223,7 @@ void write(const std::string& path, const std::string& text) {
 
 TEST(Profiles, MissingFileIsEmptyAndSaveCreatesPrivateFiles) {
   TempDir dir;
-  const auto path = dir.path + "/conf/ec2dl/config.toml";
+  const auto path = dir.path() + "/conf/ec2dl/config.toml";
   auto c = ProfileConfig::load(path);
   ASSERT_TRUE(c.has_value());
   EXPECT_FALSE(c->exists());
@@ -243,9 +236,9 @@ TEST(Profiles, MissingFileIsEmptyAndSaveCreatesPrivateFiles) {
   struct stat st {};
   ASSERT_EQ(::stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  ASSERT_EQ(::stat((dir.path + "/conf/ec2dl").c_str(), &st), 0);
+  ASSERT_EQ(::stat((dir.path() + "/conf/ec2dl").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
-  ASSERT_EQ(::stat((dir.path + "/conf").c_str(), &st), 0);
+  ASSERT_EQ(::stat((dir.path() + "/conf").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   auto back = ProfileConfig::load(path);
   ASSERT_TRUE(back.has_value());
@@ -255,9 +248,9 @@ TEST(Profiles, MissingFileIsEmptyAndSaveCreatesPrivateFiles) {
 
 TEST(Profiles, LoadRefusesFoldersAndHugeFiles) {
   TempDir dir;
-  EXPECT_FALSE(ProfileConfig::load(dir.path).has_value());
-  write(dir.path + "/big.toml", std::string(2u << 20, '#'));
-  auto big = ProfileConfig::load(dir.path + "/big.toml");
+  EXPECT_FALSE(ProfileConfig::load(dir.path()).has_value());
+  write(dir.path() + "/big.toml", std::string(2u << 20, '#'));
+  auto big = ProfileConfig::load(dir.path() + "/big.toml");
   ASSERT_FALSE(big.has_value());
   EXPECT_NE(big.error().message().find("1 MiB"), std::string::npos);
 }
@@ -297,14 +290,14 @@ TEST(Profiles, SelectionFollowsFlagThenEnvironmentThenDefault) {
 class ProfileTarget : public ::testing::Test {
  protected:
   void SetUp() override {
-    env.home = dir.path;
+    env.home = dir.path();
     env.local_user = "localme";
-    std::filesystem::create_directories(dir.path + "/.ssh");
-    write(dir.path + "/.ssh/config",
+    std::filesystem::create_directories(dir.path() + "/.ssh");
+    write(dir.path() + "/.ssh/config",
           "Host lab-alias\n  HostName 10.1.2.3\n  User cfguser\n  Port 2201\n"
           "  IdentityFile ~/.ssh/lab_key\n"
           "Host 54.218.86.47\n  User ignored-by-profile\n");
-    g.ssh_config = dir.path + "/.ssh/config";
+    g.ssh_config = dir.path() + "/.ssh/config";
     config = parsed(k_full);
   }
   Target resolve() {
@@ -328,7 +321,7 @@ TEST_F(ProfileTarget, ProfileComesBelowFlagsAndAboveSshConfig) {
   EXPECT_EQ(t.user, "ec2-user");  // profile over ssh config's User
   EXPECT_EQ(t.port, 2222);
   ASSERT_FALSE(t.identity_files.empty());
-  EXPECT_EQ(t.identity_files.front(), dir.path + "/.ssh/aws-keypair.pem");
+  EXPECT_EQ(t.identity_files.front(), dir.path() + "/.ssh/aws-keypair.pem");
   EXPECT_TRUE(t.identities_explicit);
 
   g.user = "flaguser";
@@ -339,7 +332,7 @@ TEST_F(ProfileTarget, ProfileComesBelowFlagsAndAboveSshConfig) {
   EXPECT_EQ(t.port, 2022);
   ASSERT_EQ(t.identity_files.size(), 2u);
   EXPECT_EQ(t.identity_files[0], "/k/flag_key");
-  EXPECT_EQ(t.identity_files[1], dir.path + "/.ssh/aws-keypair.pem");
+  EXPECT_EQ(t.identity_files[1], dir.path() + "/.ssh/aws-keypair.pem");
 }
 
 TEST_F(ProfileTarget, UserAndPortInTheNameBeatTheProfile) {
@@ -358,7 +351,7 @@ TEST_F(ProfileTarget, ProfileHostIsLookedUpInSshConfig) {
   EXPECT_EQ(t.user, "cfguser");
   EXPECT_EQ(t.port, 2201);
   ASSERT_FALSE(t.identity_files.empty());
-  EXPECT_EQ(t.identity_files.front(), dir.path + "/.ssh/lab_key");
+  EXPECT_EQ(t.identity_files.front(), dir.path() + "/.ssh/lab_key");
 }
 
 TEST_F(ProfileTarget, EnvironmentBeatsTheDefaultHost) {

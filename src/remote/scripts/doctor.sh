@@ -7,8 +7,8 @@
 registry=$1
 python=${2:-python3}
 case $registry in
-  "~") registry=$HOME ;;
-  "~/"*) registry=$HOME/${registry#"~/"} ;;
+  \~) registry=$HOME ;;
+  \~/*) registry=$HOME/${registry#??} ;;
 esac
 
 first_line() {
