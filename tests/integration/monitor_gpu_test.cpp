@@ -174,7 +174,7 @@ TEST_F(Gpu, ProcessNamesWithCommasAndOddBytesSurvive) {
                "import os; os.execv('/usr/bin/python3', ['python3 a, b $(touch pwned) \\xff'"
                ".encode('latin-1').decode('utf-8', 'surrogateescape'), '-c', "
                "'import time; time.sleep(120)'])"});
-  sb.as_user("sleep 0.5");
+  wait_on_server("tr '\\0' ' ' < /proc/" + std::to_string(job.pid) + "/cmdline | grep -q 'a, b'");
   const auto r = sb.ec2dl({"gpu", "--json"});
   const auto table = sb.ec2dl({"gpu"});
   stop_job(job);

@@ -82,6 +82,21 @@ inline std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
+// Waits (up to 30 s) until the sh CONDITION holds on the server, as the test user.
+inline bool wait_on_server(const std::string& condition) {
+  const auto r = sandbox().as_user("i=0; until " + condition +
+                                   "; do sleep 0.1; i=$((i+1)); [ $i -lt 300 ] || exit 1; done");
+  EXPECT_EQ(r.status, 0) << "never true on the server: " << condition;
+  return r.status == 0;
+}
+
+// True on the server once process PID (a number, or a shell expression like "$p") has N
+// threads.
+inline std::string has_threads(const std::string& pid, int n) {
+  return "grep -q '^Threads:[[:space:]]*" + std::to_string(n) + "$' /proc/" + pid +
+         "/status 2>/dev/null";
+}
+
 // A job started with `ec2dl run`.
 struct StartedJob {
   long long id = 0;

@@ -113,6 +113,8 @@ TEST(Top, BusyAndLargeProcessesAreListedWithTheirOwner) {
       "exec python3 -c 'import time; b = bytearray(300 << 20); b[::4096] = b\"x\" * "
       "len(b[::4096]); "
       "time.sleep(120)'");
+  // Resident: the pages are touched; and the busy loop has run a while.
+  wait_on_server("awk '/^VmRSS/ { exit !($2 > 300 * 1024) }' /proc/" + big.pid() + "/status");
   sb.as_user("sleep 1");
   const auto r = sb.ec2dl({"top", "--json", "-n", "1000"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -153,7 +155,8 @@ TEST(Top, PidShowsItsThreadsAndChildren) {
       "python3 -c 'import threading, time; [threading.Thread(target=time.sleep, "
       "args=(120,)).start() "
       "for _ in range(3)]; time.sleep(120)' & sleep 120 & wait");
-  sb.as_user("sleep 0.5");
+  wait_on_server("p=$(pgrep -P " + parent.pid() + " -x python3) && " + has_threads("$p", 4) +
+                 " && pgrep -P " + parent.pid() + " -x sleep >/dev/null");
   const auto r = sb.ec2dl({"top", "--json", "--pid", parent.pid()});
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = parse_json(r.out);
@@ -185,7 +188,7 @@ TEST(Top, JobByIdOrNameWithItsThreads) {
   const auto job = run_job({"--name", name, "--", "python3", "-c",
                             "import threading, time; [threading.Thread(target=time.sleep, "
                             "args=(120,)).start() for _ in range(2)]; time.sleep(120)"});
-  sb.as_user("sleep 0.5");
+  wait_on_server(has_threads(std::to_string(job.pid), 3));
   const auto id = std::to_string(job.id);
   const auto by_name = sb.ec2dl({"top", "--json", "--job", name});
   const auto by_id = sb.ec2dl({"top", "--job", id});
