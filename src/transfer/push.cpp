@@ -231,6 +231,7 @@ class Pusher {
         EC2DL_TRY(writer->add_file("c/dirs.tar", folders, 0600, now));
       }
     }
+    EC2DL_TRY(writer->add_file("c/end", "", 0600, now));
     EC2DL_TRY(writer->close());
     return cmd.close_input();
   }

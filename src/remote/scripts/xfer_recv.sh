@@ -10,6 +10,7 @@
 #     c/mkdir      NUL-separated RELs of folders to create
 #     c/meta       NUL-separated triples MODE MTIME REL: files whose content is already right
 #     c/dirs.tar   folders with their final mode and mtime, applied last
+#     c/end        empty, always the last member: without it nothing is applied
 #   Only when the whole stream arrived (tar checks every member's size) is anything moved
 #   out of the stage: one mv per folder. The stage is removed on every way out.
 # Exit: 0 ok, 1 failed (message on stderr), 5 the server lacks GNU tar.
@@ -44,6 +45,9 @@ fail() {
 trap 'fail' HUP INT TERM
 
 tar -x -p --no-same-owner -f - -C "$stage" || fail "the transfer did not complete; nothing was changed"
+# A stream cut between two members looks like a clean end to tar: only the last member
+# proves that everything arrived.
+[ -f "$stage/c/end" ] || fail "the transfer did not complete; nothing was changed"
 
 cd -- "$stage" || fail
 if [ -f c/discard ] && [ -d d ]; then
