@@ -114,7 +114,7 @@ int report_transfer_error(const core::Error& error) {
 void setup(CLI::App& app, Options& options) {
   app.add_option("paths", options.operands,
                  "LOCAL... [REMOTE]: files and folders, then where on the server (default: "
-                 "the home folder)")
+                 "the saved host's workdir, else the home folder)")
       ->type_name("LOCAL... [REMOTE]");
   add_transfer_flags(app, options.flags, true);
   app.footer(
@@ -140,6 +140,9 @@ int run(const Options& options, core::Context& ctx) {
   } else if (request.sources.size() >= 2) {
     request.dest = request.sources.back();
     request.sources.pop_back();
+  } else if (auto profile = ctx.profile();
+             profile && *profile != nullptr && !(*profile)->workdir.empty()) {
+    request.dest = (*profile)->workdir;  // a saved host's working folder
   }
   if (options.operands.empty()) {
     problems.push_back("push: nothing to send: give LOCAL files or folders");

@@ -51,8 +51,20 @@ std::string gpu_words(const std::vector<int>& indexes) {
 
 }  // namespace
 
-LaunchDefaults launch_defaults(const core::Context& /*ctx*/) {
-  return LaunchDefaults{};
+LaunchDefaults launch_defaults(const core::Context& ctx) {
+  LaunchDefaults defaults;
+  // A saved host's workdir, python and env; a malformed config is reported on connecting.
+  if (auto profile = ctx.profile(); profile && *profile != nullptr) {
+    const auto& p = **profile;
+    defaults.workdir = p.workdir;
+    if (!p.python.empty()) {
+      defaults.python = p.python;
+    }
+    for (const auto& [name, value] : p.env) {
+      defaults.env.push_back(name + "=" + value);
+    }
+  }
+  return defaults;
 }
 
 core::Result<Plan> make_plan(const Options& options, const LaunchDefaults& defaults) {
@@ -198,8 +210,8 @@ void add_launch_options(CLI::App& app, Options& options, bool with_gpu) {
       ->type_name("NAME");
   group
       ->add_option("--workdir", options.workdir,
-                   "Working folder on the server (default: the remote home); SCRIPT is pushed "
-                   "there")
+                   "Working folder on the server (default: the saved host's workdir, else the "
+                   "remote home); SCRIPT is pushed there")
       ->type_name("DIR");
   group
       ->add_option("--log", options.log,
@@ -208,7 +220,9 @@ void add_launch_options(CLI::App& app, Options& options, bool with_gpu) {
   group->add_option("--env", options.env, "Add K=V to the job's environment (repeatable)")
       ->type_name("K=V");
   group
-      ->add_option("--python", options.python, "The interpreter for .py scripts (default: python3)")
+      ->add_option("--python", options.python,
+                   "The interpreter for .py scripts (default: the saved host's python, else "
+                   "python3)")
       ->type_name("CMD");
   group->add_flag("--no-push", options.no_push,
                   "SCRIPT is a path on the server: run it without copying the local file");

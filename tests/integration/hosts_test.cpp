@@ -302,6 +302,39 @@ TEST_F(Hosts, RemoteDirOfTheProfileIsTheRegistry) {
   EXPECT_NE(r.out.find("/reg-of-flag"), std::string::npos) << r.out;
 }
 
+TEST_F(Hosts, WorkdirPythonAndEnvAreDefaultsOfRunAndPush) {
+  const auto& sb = sandbox();
+  sb.as_user("rm -rf wd-prof && mkdir wd-prof && printf '#!/bin/sh\\necho fake \"$@\"\\n' "
+             ">wd-prof/mypy && chmod +x wd-prof/mypy");
+  ASSERT_EQ(ec2dl({"hosts", "add", "w", "sandbox", "--workdir", "~/wd-prof", "--python",
+                   sb.home() + "/wd-prof/mypy", "--env", "FOO=bar baz"})
+                .status,
+            0);
+  // run: the job starts in the workdir with the profile's environment.
+  auto r = ec2dl({"run", "-q", "--wait", "--", "sh", "-c", "pwd; echo \"FOO=$FOO\""});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto log = ec2dl({"tail", "-n", "5", r.out.substr(0, r.out.find('\n'))});
+  EXPECT_EQ(log.out, sb.home() + "/wd-prof\nFOO=bar baz\n") << log.err;
+  // Flags still win.
+  r = ec2dl({"run", "-q", "--wait", "--env", "FOO=flag", "--workdir", "~", "--", "sh", "-c",
+             "pwd; echo \"FOO=$FOO\""});
+  ASSERT_EQ(r.status, 0) << r.err;
+  log = ec2dl({"tail", "-n", "5", r.out.substr(0, r.out.find('\n'))});
+  EXPECT_EQ(log.out, sb.home() + "\nFOO=flag\n") << log.err;
+  // run of a .py script: pushed into the workdir and started with the profile's python.
+  const TempDir local;
+  write_text(local.path() + "/train.py", "print('hi')\n");
+  r = ec2dl({"run", "-q", "--wait", local.path() + "/train.py", "--lr", "0.1"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  log = ec2dl({"tail", "-n", "5", r.out.substr(0, r.out.find('\n'))});
+  EXPECT_EQ(log.out, "fake train.py --lr 0.1\n") << log.err;
+  // push with no destination: into the workdir.
+  write_text(local.path() + "/data.csv", "1,2\n");
+  r = ec2dl({"push", local.path() + "/data.csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb.as_user("cat wd-prof/data.csv").out, "1,2\n");
+}
+
 TEST_F(Hosts, HostsNeverConnects) {
   // A profile for an address nobody answers at: adding, listing and removing are instant
   // and never touch the network (a connect would fail with 255).
