@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "ec2dl/core/interrupt.hpp"
 #include "ec2dl/remote/quote.hpp"
@@ -200,6 +201,15 @@ class Pusher {
         EC2DL_TRY(writer->add_file("c/delete", nul_list(removals), 0600, now));
       }
       if (!mkdirs.empty()) {
+        // New folders whose parent is not new are renamed into place whole.
+        std::set<std::string> fresh(mkdirs.begin(), mkdirs.end());
+        std::vector<std::string> topmost;
+        for (const auto& rel : mkdirs) {
+          if (!fresh.contains(parent_path(rel))) {
+            topmost.push_back(rel);
+          }
+        }
+        EC2DL_TRY(writer->add_file("c/newdirs", nul_list(topmost), 0600, now));
         EC2DL_TRY(writer->add_file("c/mkdir", nul_list(mkdirs), 0600, now));
       }
       if (!meta.empty()) {

@@ -259,6 +259,36 @@ TEST(Push, VerifyComparesChecksumsOnBothSides) {
   sb.as_user("rm -rf ver");
 }
 
+TEST(Push, AProgressLineOnATerminalOnly) {
+  auto& sb = sandbox();
+  LocalDir local;
+  ASSERT_EQ(local_sh("mkdir p && head -c 3000000 /dev/urandom > p/a && echo b > p/b", local.path())
+                .status,
+            0);
+  // `script` gives ec2dl a terminal: the line is drawn on it and redrawn with \r.
+  const auto env = sb.ec2dl_env();
+  std::string command = "env";
+  for (const auto& [k, v] : env.env) {
+    command += " " + k + "=" + sh_quote(v);
+  }
+  command += " " + sh_quote(EC2DL_BINARY) + " push p '~/prog'";
+  RunOptions options = env;
+  options.cwd = local.path();
+  auto tty = run_process({"script", "-qec", command, "/dev/null"}, options);
+  ASSERT_EQ(tty.status, 0) << tty.out;
+  EXPECT_TRUE(contains(tty.out, "\r")) << tty.out;
+  EXPECT_TRUE(contains(tty.out, "files")) << tty.out;
+  EXPECT_TRUE(contains(tty.out, "ETA")) << tty.out;
+  EXPECT_TRUE(contains(tty.out, "pushed 2 files")) << tty.out;
+  // Not on a pipe, and never on stdout.
+  sb.as_user("rm -rf prog");
+  auto plain = sb.ec2dl({"push", "p", "~/prog"}, {.cwd = local.path()});
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_FALSE(contains(plain.err, "ETA")) << plain.err;
+  EXPECT_EQ(plain.out, "");
+  sb.as_user("rm -rf prog");
+}
+
 TEST(Push, MissingLocalPathFailsBeforeConnecting) {
   LocalDir local;
   // A server that does not exist: the error must come from the missing path.

@@ -7,7 +7,9 @@
 #     d/REL        files and symlinks, each to be renamed to DEST/REL
 #     c/discard    NUL-separated RELs whose d/ copy must not be used (changed while read)
 #     c/delete     NUL-separated RELs to remove from DEST first (rm -rf)
-#     c/mkdir      NUL-separated RELs of folders to create
+#     c/newdirs    NUL-separated RELs of folders new to DEST whose parent is not new: their
+#                  staged copy is renamed into place whole (one rename for a whole subtree)
+#     c/mkdir      NUL-separated RELs of folders to create (the empty ones, in the end)
 #     c/meta       NUL-separated triples MODE MTIME REL: files whose content is already right
 #     c/dirs.tar   folders with their final mode and mtime, applied last
 #     c/end        empty, always the last member: without it nothing is applied
@@ -55,6 +57,16 @@ if [ -f c/discard ] && [ -d d ]; then
 fi
 if [ -f c/delete ]; then
   (cd -- "$dest" && xargs -0 -r rm -rf -- <"$stage/c/delete") || fail "cannot remove old files"
+fi
+if [ -f c/newdirs ] && [ -d d ]; then
+  # shellcheck disable=SC2016
+  (cd d && xargs -0 -r sh -c '
+    dest=$1; shift
+    for new do
+      if [ -d "$new" ] && [ ! -e "$dest/$new" ] && [ ! -L "$dest/$new" ]; then
+        mv -T -- "$new" "$dest/$new" || exit 1
+      fi
+    done' sh "$dest" <../c/newdirs) || fail "cannot move folders into place"
 fi
 if [ -f c/mkdir ]; then
   (cd -- "$dest" && xargs -0 -r mkdir -p -- <"$stage/c/mkdir") || fail "cannot create folders"
