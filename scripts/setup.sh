@@ -28,6 +28,8 @@ packages=(
   iproute2 nftables util-linux bsdutils passwd tmux rsync python3 shellcheck
   # packaging, the man page and the completion scripts: built, rendered and loaded in tests
   dpkg-dev gzip man-db groff-base zsh fish
+  # benchmarks: peak memory (bench/transfer.sh)
+  time
 )
 
 missing=()
