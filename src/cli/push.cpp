@@ -142,7 +142,11 @@ int run(const Options& options, core::Context& ctx) {
     request.sources.pop_back();
   } else if (auto profile = ctx.profile();
              profile && *profile != nullptr && !(*profile)->workdir.empty()) {
-    request.dest = (*profile)->workdir;  // a saved host's working folder
+    // A saved host's working folder; always a folder, even before it exists.
+    request.dest = (*profile)->workdir;
+    if (!request.dest.ends_with('/')) {
+      request.dest += '/';
+    }
   }
   if (options.operands.empty()) {
     problems.push_back("push: nothing to send: give LOCAL files or folders");
