@@ -342,8 +342,8 @@ std::vector<Check> server_checks(const std::string& report, const std::string& p
   const auto missing = util::trim(first(values, "missing"));
   if (!missing.empty()) {
     c.add("server", "tools", "warn", fmt::format("missing: {}", s(missing)),
-          fmt::format("{} -t exec -- sudo apt-get install -y coreutils util-linux procps tar "
-                      "gawk sed",
+          fmt::format("{} -t exec -- sudo apt-get install -y coreutils findutils util-linux "
+                      "procps tar gawk sed",
                       prefix));
   }
   return c.list;

@@ -40,8 +40,8 @@ printf '%s\n' "$FAKE_SMI_OUT"
 exit "$FAKE_SMI_STATUS"
 EOF
 chmod +x "$tmp/bin/nvidia-smi"
-for tool in sh tar setsid nohup ps tail awk sed tr id uname readlink dirname df python3 \
-  rm mktemp; do
+for tool in sh tar setsid ps tail awk sed stat find sha256sum tr id uname readlink dirname \
+  df python3 rm mktemp; do
   if p=$(command -v "$tool"); then
     ln -s "$p" "$tmp/nobin/$tool"
   fi
@@ -91,9 +91,13 @@ out=$(run "$tmp/bin:$PATH" "NVIDIA-SMI has failed because it couldn't communicat
 expect no-driver "$out" "gpu_status 9"
 expect_prefix no-driver "$out" "gpu NVIDIA-SMI has failed"
 
-# No nvidia-smi at all, and tools missing from PATH.
+# No nvidia-smi at all; then tar and setsid missing too.
 out=$(run "$tmp/nobin" "" 0 "$reg" python3)
 expect no-smi "$out" "nvidia_smi "
+expect no-smi "$out" "missing"
+rm -f "$tmp/nobin/tar" "$tmp/nobin/setsid"
+out=$(run "$tmp/nobin" "" 0 "$reg" python3)
+expect no-tools "$out" "missing tar setsid"
 
 # The python of the profile: missing, and a command with arguments.
 out=$(run "$tmp/bin:$PATH" "" 0 "$reg" no-such-python)

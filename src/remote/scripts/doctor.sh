@@ -70,7 +70,7 @@ fi
 
 # Tools the other subcommands rely on.
 missing=
-for tool in tar setsid nohup ps tail awk sed; do
+for tool in tar setsid ps tail awk sed stat find sha256sum; do
   command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done
 printf 'missing%s\n' "$missing"
