@@ -10,6 +10,7 @@
 #include "ec2dl/cli/common.hpp"
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/jobs.hpp"
+#include "ec2dl/monitor/report.hpp"
 #include "ec2dl/ui/table.hpp"
 #include "ec2dl/ui/watch.hpp"
 #include "ec2dl/util/strings.hpp"
@@ -213,10 +214,7 @@ void setup(CLI::App& app, Options& options) {
   app.add_option("-n,--last", options.last, "Only the newest N jobs")
       ->type_name("N")
       ->check(CLI::Range(1, 1000000));
-  app.add_option("--watch", options.watch_value, "Redraw every SECS seconds (default 2) until q")
-      ->type_name("SECS")
-      ->expected(0, 1)
-      ->each([&options](const std::string&) { options.watch = true; });
+  add_watch_option(app, options.watch);
   app.footer(
       "Examples:\n"
       "  ec2dl ps                     every job, newest last\n"
@@ -228,25 +226,24 @@ void setup(CLI::App& app, Options& options) {
 
 int run(const Options& options, core::Context& ctx) {
   double interval = 2.0;
-  if (options.watch && !options.watch_value.empty()) {
-    const auto v = util::parse_double(options.watch_value);
-    if (!v || *v < 0.1 || *v > 86400) {
-      return report(core::Error(ErrorKind::usage,
-                                fmt::format("ps: --watch {}: expected seconds from 0.1 to 86400",
-                                            util::sanitize_for_terminal(options.watch_value))));
+  if (options.watch.given) {
+    auto secs = watch_interval(options.watch, "ps");
+    if (!secs) {
+      return report(secs.error());
     }
-    interval = *v;
+    interval = *secs;
   }
-  auto session = connect(ctx);
-  if (!session) {
-    return report(session.error());
-  }
+  monitor::Link link([&ctx] { return connect(ctx); });
   const std::string base = ctx.remote_dir();
   const auto& global = ctx.options();
   const bool color = ctx.color();
 
   const auto frame = [&](std::size_t width, bool for_watch) -> core::Result<std::string> {
-    auto listing = jobs::list(*session, base, {}, options.all);
+    auto session = link.session();
+    if (!session) {
+      return std::unexpected(session.error());
+    }
+    auto listing = jobs::list(**session, base, {}, options.all);
     if (!listing) {
       return std::unexpected(listing.error());
     }
@@ -259,12 +256,12 @@ int run(const Options& options, core::Context& ctx) {
     }
     auto text = render_table(*listing, *jobs, options.all, color, width);
     if (jobs->empty() && (for_watch || !global.quiet)) {
-      text = fmt::format("No jobs on {} yet.\n", session->target().display()) + text;
+      text = fmt::format("No jobs on {} yet.\n", (*session)->target().display()) + text;
     }
     return text;
   };
 
-  if (!options.watch) {
+  if (!options.watch.given) {
     auto text = frame(ctx.stdout_tty() ? terminal_width() : 0, false);
     if (!text) {
       return report(text.error());
@@ -279,18 +276,13 @@ int run(const Options& options, core::Context& ctx) {
     return core::k_exit_ok;
   }
 
-  ui::WatchOptions watch;
-  watch.interval_s = interval;
-  watch.title = fmt::format("ec2dl ps - {}", session->target().display());
-  watch.color = color;
-  watch.terminal = ctx.stdout_tty() && !global.json;
-  watch.wait = [&](int fd, int timeout_ms) { return session->poll_with_fd(fd, timeout_ms); };
-  watch.fatal = [](const core::Error& e) {
-    return e.kind() == ErrorKind::connect || e.kind() == ErrorKind::timeout ||
-           e.kind() == ErrorKind::not_found;
-  };
-  watch.report = [](const core::Error& e) { return report(e); };
-  return ui::run_watch(watch, [&] { return frame(0, true); });
+  bool shown = false;
+  auto watch = watch_options(ctx, "ps", interval, link, &shown);
+  return ui::run_watch(watch, [&]() -> core::Result<std::string> {
+    auto text = frame(0, true);
+    shown = shown || text.has_value();
+    return text;
+  });
 }
 
 }  // namespace ec2dl::cli::ps_cmd

@@ -218,7 +218,8 @@ void add_launch_options(CLI::App& app, Options& options, bool with_gpu) {
                    "Log file on the server, appended to (default: ~/.ec2dl/jobs/ID/output.log)")
       ->type_name("PATH");
   group->add_option("--env", options.env, "Add K=V to the job's environment (repeatable)")
-      ->type_name("K=V");
+      ->type_name("K=V")
+      ->allow_extra_args(false);  // one K=V per --env, so "--env K=V -- CMD" keeps its "--"
   group
       ->add_option("--python", options.python,
                    "The interpreter for .py scripts (default: the saved host's python, else "

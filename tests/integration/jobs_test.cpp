@@ -479,3 +479,60 @@ TEST(Jobs, PsAllListsOtherPythonProcessesButNotTheJobs) {
 
 }  // namespace
 }  // namespace ec2dl::test
+
+namespace ec2dl::test {
+namespace {
+
+TEST(Jobs, EnvOptionsRightBeforeTheSeparatorKeepIt) {
+  Registry reg("env-separator");
+  const long id = reg.run_q({"--env", "A=1", "--env", "B=two words", "--", "sh", "-c",
+                             "printf '%s|%s\\n' \"$A\" \"$B\""});
+  ASSERT_GT(id, 0);
+  EXPECT_EQ(reg.ec2dl({"wait", std::to_string(id)}).status, 0);
+  EXPECT_EQ(cat(reg.job(id)["log"]), "1|two words\n");
+}
+
+TEST(Jobs, PsWatchWithoutAValueKeepsDrawingFrames) {
+  Registry reg("ps-watch");
+  reg.run_q({"--", "true"});
+  // Piped: a frame per interval (2 s by default), each after a timestamp line.
+  BackgroundProcess watch({EC2DL_BINARY, "ps", "--watch"}, sandbox().ec2dl_env(reg.env()));
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto out = watch.out();
+        return out.find("--- ") != out.rfind("--- ") && out.rfind("--- ") != std::string::npos;
+      },
+      30))
+      << watch.out() << watch.err();
+  watch.signal(SIGTERM);
+  EXPECT_EQ(watch.wait(30), 0) << watch.err();
+  // With --json every frame is one JSON document on one line, nothing else.
+  BackgroundProcess json({EC2DL_BINARY, "--json", "ps", "--watch", "0.2"},
+                         sandbox().ec2dl_env(reg.env()));
+  ASSERT_TRUE(eventually(
+      [&] {
+        const auto text = json.out();
+        return std::count(text.begin(), text.end(), '\n') >= 3;
+      },
+      30));
+  json.signal(SIGTERM);
+  json.wait(30);
+  const auto out = json.out();
+  std::size_t pos = 0;
+  int docs = 0;
+  while (pos < out.size()) {
+    const auto end = out.find('\n', pos);
+    if (end == std::string::npos) {
+      break;  // a line cut by the signal
+    }
+    const auto doc = nlohmann::json::parse(out.substr(pos, end - pos), nullptr, false);
+    EXPECT_FALSE(doc.is_discarded()) << out.substr(pos, end - pos);
+    EXPECT_TRUE(doc.contains("jobs"));
+    ++docs;
+    pos = end + 1;
+  }
+  EXPECT_GE(docs, 3);
+}
+
+}  // namespace
+}  // namespace ec2dl::test

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ec2dl/cli/watch_flag.hpp"
+
 #include <string>
 #include <vector>
 
@@ -18,8 +20,7 @@ struct Options {
   std::vector<std::string> jobs;  // only these (ids or names); none = all
   bool all = false;               // also the server's other python processes
   int last = 0;                   // only the newest N jobs (0: all)
-  bool watch = false;
-  std::string watch_value;
+  WatchFlag watch;                // --watch [SECS]
 };
 
 void setup(CLI::App& app, Options& options);
