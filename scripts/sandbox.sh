@@ -73,7 +73,8 @@ port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 pick_port() {
   local p tries=0
   while [ $tries -lt 200 ]; do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    # Below the kernel's ephemeral range (32768+), so no outgoing connection holds it.
+    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
     if ! port_in_use "$p"; then echo "$p"; return 0; fi
     tries=$((tries + 1))
   done

@@ -14,6 +14,19 @@ core::Result<ssh::Session> connect(core::Context& ctx) {
   return ssh::Session::connect(*target);
 }
 
+core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx) {
+  auto target = ctx.target();
+  if (!target) {
+    return std::unexpected(target.error());
+  }
+  const bool quiet = ctx.options().quiet;
+  return ssh::Reconnector(*target, ssh::RetryPolicy{}, [quiet](const std::string& line) {
+    if (!quiet) {
+      fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
+    }
+  });
+}
+
 int report(const core::Error& error) {
   // Messages may quote what the server or the user sent: keep them on one line and inert.
   fmt::print(stderr, "ec2dl: error: {}\n", util::sanitize_for_terminal(error.message()));

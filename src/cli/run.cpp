@@ -351,12 +351,18 @@ int launch(const Options& options, core::Context& ctx, std::string_view command_
   }
   std::fflush(stdout);
 
-  if (options.follow) {
-    auto filter = tail_cmd::make_filter(ctx, false, true);
-    return tail_cmd::follow_job(*session, ctx, base, job.id, job.log, job.log_offset, filter);
-  }
-  if (options.wait) {
-    return wait_cmd::wait_jobs(*session, ctx, base, {job.id}, 0);
+  if (options.follow || options.wait) {
+    // From here on the job runs on its own: a dropped link is reconnected, not fatal.
+    auto link = make_reconnector(ctx);
+    if (!link) {
+      return report(link.error());
+    }
+    link->adopt(std::move(*session));
+    if (options.follow) {
+      auto filter = tail_cmd::make_filter(ctx, false, true);
+      return tail_cmd::follow_job(*link, ctx, base, job.id, job.log, job.log_offset, filter);
+    }
+    return wait_cmd::wait_jobs(*link, ctx, base, {job.id}, 0);
   }
   return core::k_exit_ok;
 }

@@ -91,11 +91,11 @@ remote::LogFilter make_filter(const core::Context& ctx, bool raw, bool follow) {
   return remote::LogFilter(remote::LogFilter::Mode::lines);
 }
 
-int follow_job(ssh::Session& session, core::Context& ctx, const std::string& base, std::int64_t id,
+int follow_job(ssh::Reconnector& link, core::Context& ctx, const std::string& base, std::int64_t id,
                const std::string& log, std::int64_t offset, remote::LogFilter& filter) {
   Printer printer{filter};
   auto followed = jobs::follow(
-      session, log, offset, jobs::job_dir(base, id),
+      link, log, offset, jobs::job_dir(base, id),
       [&](std::string_view bytes) { return printer.feed(bytes); },
       [&] {
         if (!ctx.options().quiet) {
@@ -116,7 +116,17 @@ int follow_job(ssh::Session& session, core::Context& ctx, const std::string& bas
   if (printer.closed) {
     return 141;  // the reader went away, as a shell pipeline reports it
   }
-  auto found = jobs::find(session, base, {remote::parse_job_ref(std::to_string(id))});
+  core::Result<std::vector<remote::JobEntry>> found = core::fail(ErrorKind::internal, "no job");
+  while (true) {
+    auto session = link.session();
+    if (!session) {
+      return report(session.error());
+    }
+    found = jobs::find(**session, base, {remote::parse_job_ref(std::to_string(id))});
+    if (found || !link.recover(found.error())) {
+      break;
+    }
+  }
   if (!found) {
     return report(found.error());
   }
@@ -149,6 +159,10 @@ void setup(CLI::App& app, Options& options) {
 }
 
 int run(const Options& options, core::Context& ctx) {
+  auto link = make_reconnector(ctx);
+  if (!link) {
+    return report(link.error());
+  }
   auto session = connect(ctx);
   if (!session) {
     return report(session.error());
@@ -204,12 +218,13 @@ int run(const Options& options, core::Context& ctx) {
   if (printer.closed) {
     return 141;
   }
+  link->adopt(std::move(*session));
   if (job) {
-    return follow_job(*session, ctx, base, job->id, log, *end, filter);
+    return follow_job(*link, ctx, base, job->id, log, *end, filter);
   }
   std::int64_t offset = *end;
   auto followed = jobs::follow(
-      *session, log, offset, "", [&](std::string_view bytes) { return printer.feed(bytes); },
+      *link, log, offset, "", [&](std::string_view bytes) { return printer.feed(bytes); },
       [&] {
         if (!ctx.options().quiet) {
           fmt::print(stderr, "ec2dl: {} shrank; following it from its start\n",

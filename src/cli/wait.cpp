@@ -25,10 +25,10 @@ std::string ids_text(const std::vector<std::int64_t>& ids) {
 
 }  // namespace
 
-int wait_jobs(ssh::Session& session, core::Context& ctx, const std::string& base,
+int wait_jobs(ssh::Reconnector& link, core::Context& ctx, const std::string& base,
               const std::vector<std::int64_t>& ids, double timeout_s) {
   const auto& global = ctx.options();
-  auto ended = jobs::wait_ended(session, base, ids, timeout_s);
+  auto ended = jobs::wait_ended(link, base, ids, timeout_s);
   if (!ended) {
     if (ended.error().kind() == ErrorKind::interrupted) {
       if (!global.quiet) {
@@ -39,7 +39,17 @@ int wait_jobs(ssh::Session& session, core::Context& ctx, const std::string& base
     }
     return report(ended.error());
   }
-  auto listing = jobs::list(session, base, ids, false);
+  core::Result<remote::JobListing> listing = core::fail(ErrorKind::internal, "no listing");
+  while (true) {
+    auto session = link.session();
+    if (!session) {
+      return report(session.error());
+    }
+    listing = jobs::list(**session, base, ids, false);
+    if (listing || !link.recover(listing.error())) {
+      break;
+    }
+  }
   if (!listing) {
     return report(listing.error());
   }
@@ -113,6 +123,10 @@ int run(const Options& options, core::Context& ctx) {
   for (const auto& text : options.jobs) {
     refs.push_back(remote::parse_job_ref(text));
   }
+  auto link = make_reconnector(ctx);
+  if (!link) {
+    return report(link.error());
+  }
   auto session = connect(ctx);
   if (!session) {
     return report(session.error());
@@ -126,7 +140,8 @@ int run(const Options& options, core::Context& ctx) {
   for (const auto& job : *found) {
     ids.push_back(job.id);
   }
-  return wait_jobs(*session, ctx, base, ids, options.timeout_s);
+  link->adopt(std::move(*session));
+  return wait_jobs(*link, ctx, base, ids, options.timeout_s);
 }
 
 }  // namespace ec2dl::cli::wait_cmd

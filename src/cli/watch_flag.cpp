@@ -55,8 +55,11 @@ ui::WatchOptions watch_options(core::Context& ctx, std::string_view command, dou
   w.bare = json;
   w.color = w.terminal && ctx.color();
   w.wait = [&link](int fd, int timeout_ms) { return link.wait(fd, timeout_ms); };
-  w.fatal = [shown_a_frame](const core::Error& e) {
-    return ssh::is_transient(e) || (shown_a_frame != nullptr && !*shown_a_frame);
+  // Every failed frame or wait passes through here. A lost connection is reopened by a later
+  // frame (the header says so meanwhile); only a watch that never showed a frame ends on it.
+  w.fatal = [&link, shown_a_frame](const core::Error& e) {
+    link.failed(e);
+    return shown_a_frame != nullptr && !*shown_a_frame;
   };
   w.report = [](const core::Error& e) { return report(e); };
   return w;

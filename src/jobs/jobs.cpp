@@ -289,4 +289,42 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
   }
 }
 
+core::Result<void> follow(ssh::Reconnector& link, const std::string& log, std::int64_t& offset,
+                          const std::string& dir, const std::function<bool(std::string_view)>& sink,
+                          const std::function<void()>& on_reset) {
+  while (true) {
+    auto session = link.session();
+    if (!session) {
+      return std::unexpected(session.error());
+    }
+    auto followed = follow(**session, log, offset, dir, sink, on_reset);
+    if (followed || !link.recover(followed.error())) {
+      return followed;
+    }
+  }
+}
+
+core::Result<bool> wait_ended(ssh::Reconnector& link, const std::string& base,
+                              const std::vector<std::int64_t>& ids, double timeout_s) {
+  const auto deadline =
+      timeout_s > 0 ? util::monotonic_ms() + static_cast<std::int64_t>(timeout_s * 1000) : 0;
+  while (true) {
+    double left = 0;
+    if (deadline > 0) {
+      left = static_cast<double>(deadline - util::monotonic_ms()) / 1000.0;
+      if (left <= 0) {
+        return false;
+      }
+    }
+    auto session = link.session();
+    if (!session) {
+      return std::unexpected(session.error());
+    }
+    auto ended = wait_ended(**session, base, ids, left);
+    if (ended || !link.recover(ended.error())) {
+      return ended;
+    }
+  }
+}
+
 }  // namespace ec2dl::jobs

@@ -2,13 +2,16 @@
 
 #include <fmt/format.h>
 #include <poll.h>
+#include <algorithm>
 
 #include <random>
 
 #include "ec2dl/remote/quote.hpp"
 #include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/ssh/channel.hpp"
+#include "ec2dl/ssh/reconnect.hpp"
 #include "ec2dl/util/strings.hpp"
+#include "ec2dl/util/time.hpp"
 
 namespace ec2dl::monitor {
 
@@ -70,19 +73,48 @@ nlohmann::json job_id_json(const std::string& id) {
 }
 
 core::Result<ssh::Session*> Link::session() {
-  if (!m_session) {
-    auto s = m_connect();
-    if (!s) {
-      return std::unexpected(s.error());
-    }
-    m_session.emplace(std::move(*s));
+  if (m_session) {
+    return &*m_session;
   }
+  const auto now = util::monotonic_ms();
+  if (m_lost && now < m_next_attempt_ms) {
+    return core::fail(core::ErrorKind::connect,
+                      fmt::format("connection lost; reconnecting in {} s (attempt {})",
+                                  (m_next_attempt_ms - now + 999) / 1000, m_attempts + 1));
+  }
+  auto s = m_connect();
+  if (!s) {
+    if (m_lost && ssh::is_transient(s.error())) {
+      ++m_attempts;
+      const int delay_s = std::min(10, 1 << std::min(m_attempts, 4));
+      m_next_attempt_ms = util::monotonic_ms() + delay_s * 1000;
+      return core::fail(core::ErrorKind::connect, fmt::format("reconnecting: {}; next try in {} s",
+                                                              s.error().message(), delay_s));
+    }
+    return std::unexpected(s.error());
+  }
+  m_session.emplace(std::move(*s));
+  m_lost = false;
+  m_attempts = 0;
   return &*m_session;
+}
+
+void Link::failed(const core::Error& error) {
+  if (m_session && ssh::is_transient(error)) {
+    m_session.reset();
+    m_lost = true;
+    m_attempts = 0;
+    m_next_attempt_ms = 0;
+  }
 }
 
 core::Result<bool> Link::wait(int fd, int timeout_ms) {
   if (m_session) {
-    return m_session->poll_with_fd(fd, timeout_ms);
+    auto waited = m_session->poll_with_fd(fd, timeout_ms);
+    if (!waited) {
+      failed(waited.error());
+    }
+    return waited;
   }
   pollfd p{fd, POLLIN, 0};
   return ::poll(&p, 1, timeout_ms) > 0;

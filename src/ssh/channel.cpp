@@ -217,7 +217,13 @@ core::Result<ExitStatus> Channel::wait() {
   while (!m_state->closed) {
     EC2DL_TRY(m_state->session->poll(200));
   }
-  return m_state->exit;
+  const auto& exit = m_state->exit;
+  if (!exit.code && exit.signal.empty() && !m_state->session->connected()) {
+    // The channel ended because the connection did, not because the command finished.
+    return fail(ErrorKind::connect, fmt::format("connection to {} lost before the command finished",
+                                                m_state->session->target().display()));
+  }
+  return exit;
 }
 
 bool Channel::closed() const {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "ec2dl/core/interrupt.hpp"
 #include "ec2dl/util/time.hpp"
 
@@ -48,6 +50,53 @@ core::Result<Session> connect_with_retry(const core::Target& target, const Retry
     }
     delay = std::min(delay * 2, policy.max_delay_ms);
   }
+}
+
+Reconnector::Reconnector(core::Target target, RetryPolicy policy,
+                         std::function<void(std::string)> say)
+    : m_target(std::move(target)), m_policy(policy), m_say(std::move(say)) {}
+
+void Reconnector::adopt(Session session) {
+  m_session.emplace(std::move(session));
+  m_lost = false;
+}
+
+core::Result<Session*> Reconnector::session() {
+  if (m_session) {
+    return &*m_session;
+  }
+  auto session = connect_with_retry(
+      m_target, m_policy, [this](const core::Error& error, int attempt, int delay_ms) {
+        if (m_say) {
+          m_say(fmt::format("cannot reach {} yet ({}); retrying in {} s (attempt {})",
+                            m_target.display(), error.message(), (delay_ms + 999) / 1000,
+                            attempt + 1));
+        }
+      });
+  if (!session) {
+    return std::unexpected(session.error());
+  }
+  m_session.emplace(std::move(*session));
+  if (m_lost) {
+    ++m_reconnects;
+    m_lost = false;
+    if (m_say) {
+      m_say(fmt::format("reconnected to {}", m_target.display()));
+    }
+  }
+  return &*m_session;
+}
+
+bool Reconnector::recover(const core::Error& error) {
+  if (!is_transient(error)) {
+    return false;
+  }
+  m_session.reset();
+  m_lost = true;
+  if (m_say) {
+    m_say(fmt::format("{}; reconnecting", error.message()));
+  }
+  return true;
 }
 
 }  // namespace ec2dl::ssh

@@ -57,6 +57,19 @@ struct Session::State {
   std::int64_t last_tick_ms = 0;
   std::uint64_t last_in_packets = 0;
   int missed = 0;
+  std::uint64_t seen_in_packets = 0;  // for silence(): packets counted when last looked
+  std::int64_t last_in_ms = 0;        // when a packet last arrived (as far as we know)
+  long op_timeout_s = 0;              // libssh's timeout for blocking calls
+
+  // Milliseconds since the server last sent anything.
+  std::int64_t silence() {
+    const auto now = util::monotonic_ms();
+    if (raw_counter.in_packets != seen_in_packets) {
+      seen_in_packets = raw_counter.in_packets;
+      last_in_ms = now;
+    }
+    return now - last_in_ms;
+  }
   bool interrupt_fd_added = false;
 
   ~State() {
@@ -147,6 +160,7 @@ core::Result<Session> Session::connect(const core::Target& target) {
           ? static_cast<long>(target.keepalive_interval_s) * (target.keepalive_count_max + 1)
           : 0;
   ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &op_timeout);
+  state->op_timeout_s = op_timeout;
 
   ssh_set_counters(s, &state->socket_counter, &state->raw_counter);
   state->event.reset(ssh_event_new());
@@ -159,6 +173,8 @@ core::Result<Session> Session::connect(const core::Target& target) {
   }
   state->last_tick_ms = util::monotonic_ms();
   state->last_in_packets = state->raw_counter.in_packets;
+  state->seen_in_packets = state->raw_counter.in_packets;
+  state->last_in_ms = state->last_tick_ms;
   spdlog::debug("authenticated to {}", target.display());
   return Session(std::move(state));
 }
@@ -167,6 +183,13 @@ Error Session::error(ErrorKind kind, std::string_view what) const {
   if (!connected()) {
     return Error(ErrorKind::connect,
                  fmt::format("{}: connection to {} lost", what, m_state->target.display()));
+  }
+  // A blocking call that gave up after the server was silent for the whole operation
+  // timeout failed because of the link, whatever libssh's last message says.
+  if (m_state->op_timeout_s > 0 && m_state->silence() >= m_state->op_timeout_s * 1000) {
+    return Error(ErrorKind::timeout,
+                 fmt::format("{}: no answer from {} for {} s", what, m_state->target.display(),
+                             m_state->silence() / 1000));
   }
   return Error(kind, fmt::format("{}: {}", what, ssh_get_error(m_state->session.get())));
 }
@@ -211,6 +234,7 @@ core::Result<void> Session::poll(int timeout_ms) {
   if (core::interrupted()) {
     return fail(ErrorKind::interrupted, "interrupted");
   }
+  m_state->silence();  // notes incoming traffic
   if (rc == SSH_ERROR || !connected()) {
     return fail(ErrorKind::connect,
                 fmt::format("connection to {} lost: {}", m_state->target.display(),

@@ -4,12 +4,17 @@
 
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/core/error.hpp"
+#include "ec2dl/ssh/reconnect.hpp"
 #include "ec2dl/ssh/session.hpp"
 
 namespace ec2dl::cli {
 
 // Resolves the target and opens an authenticated session to it.
 core::Result<ssh::Session> connect(core::Context& ctx);
+
+// A Reconnector for the context's target that says what it does on stderr ("ec2dl: ...",
+// silenced by -q) and retries until interrupted. Fails when the target cannot be resolved.
+core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx);
 
 // Prints "ec2dl: error: MESSAGE" (and "ec2dl: hint: HINT") on stderr; returns the exit status
 // the error maps to.

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "ec2dl/remote/job_log.hpp"
-#include "ec2dl/ssh/session.hpp"
+#include "ec2dl/ssh/reconnect.hpp"
 
 namespace CLI {
 class App;
@@ -32,7 +32,7 @@ remote::LogFilter make_filter(const core::Context& ctx, bool raw, bool follow);
 // Prints job `id`'s log from byte `offset` through `filter` until the job has ended, then
 // returns the job's exit status (a notice says how it ended unless -q). Ctrl-C stops
 // following and leaves the job running (130).
-int follow_job(ssh::Session& session, core::Context& ctx, const std::string& base, std::int64_t id,
+int follow_job(ssh::Reconnector& link, core::Context& ctx, const std::string& base, std::int64_t id,
                const std::string& log, std::int64_t offset, remote::LogFilter& filter);
 
 }  // namespace ec2dl::cli::tail_cmd

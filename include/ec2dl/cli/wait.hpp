@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "ec2dl/ssh/session.hpp"
+#include "ec2dl/ssh/reconnect.hpp"
 
 namespace CLI {
 class App;
@@ -29,7 +29,7 @@ int run(const Options& options, core::Context& ctx);
 // Blocks until the jobs `ids` end, says how each ended (stderr; JSON on stdout with --json),
 // and returns the first non-zero job status in the order given (lost: 1; timeout: 124;
 // Ctrl-C: 130, the jobs go on).
-int wait_jobs(ssh::Session& session, core::Context& ctx, const std::string& base,
+int wait_jobs(ssh::Reconnector& link, core::Context& ctx, const std::string& base,
               const std::vector<std::int64_t>& ids, double timeout_s);
 
 }  // namespace ec2dl::cli::wait_cmd

@@ -32,8 +32,9 @@ int report_all(const std::vector<core::Error>& errors);
 
 // The watch settings of a monitoring command over `link`: a title naming the command and the
 // server, colour and in-place redraw on a terminal (JSON: one document per line instead), the
-// session's keepalive between frames, and the watch ended by a dead link (or by a failure
-// before any frame was shown), reported with cli::report's message and status.
+// session's keepalive between frames; a link lost after the first frame is reconnected (the
+// watch says so and goes on); a failure before any frame was shown ends the watch, reported
+// with cli::report's message and status.
 ui::WatchOptions watch_options(core::Context& ctx, std::string_view command, double interval_s,
                                monitor::Link& link, const bool* shown_a_frame);
 

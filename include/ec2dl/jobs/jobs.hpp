@@ -10,6 +10,7 @@
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/remote/job.hpp"
 #include "ec2dl/remote/job_gpu.hpp"
+#include "ec2dl/ssh/reconnect.hpp"
 #include "ec2dl/ssh/session.hpp"
 
 // The job capability: the registry on the server (base folder `base`, e.g. "~/.ec2dl"),
@@ -71,6 +72,18 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
                           const std::string& job_dir,
                           const std::function<bool(std::string_view)>& sink,
                           const std::function<void()>& on_reset = {});
+
+// follow() across dropped links: a transient failure (dead keepalive, cut link, sshd
+// restart) reconnects through `link` and resumes at `offset`, so the bytes handed to `sink`
+// are exactly the log's, none lost or doubled.
+core::Result<void> follow(ssh::Reconnector& link, const std::string& log, std::int64_t& offset,
+                          const std::string& job_dir,
+                          const std::function<bool(std::string_view)>& sink,
+                          const std::function<void()>& on_reset = {});
+
+// wait_ended() across dropped links; the timeout counts from this call.
+core::Result<bool> wait_ended(ssh::Reconnector& link, const std::string& base,
+                              const std::vector<std::int64_t>& ids, double timeout_s);
 
 // The folder of job `id` under `base`.
 std::string job_dir(const std::string& base, std::int64_t id);

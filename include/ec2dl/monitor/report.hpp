@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -47,22 +48,34 @@ std::string json_text(const nlohmann::json& value, bool pretty);
 nlohmann::json job_id_json(const std::string& id);
 
 // The one ssh connection a monitoring command uses for all its samples, a watch included:
-// opened once, then reused by every frame. A dropped link is reported by the frame that
-// meets it; reconnecting belongs here, in one place.
+// opened once, then reused by every frame. After a transient failure (a dead keepalive, a
+// cut link, an sshd restart) it is dropped and reopened by a later session() call, with
+// backoff between attempts; while it is down, session() fails at once with a message that
+// says it is reconnecting, so a watch keeps drawing and answering keys.
 class Link {
  public:
   using ConnectFn = std::function<core::Result<ssh::Session>()>;
   explicit Link(ConnectFn connect) : m_connect(std::move(connect)) {}
 
-  // The session, connecting on first use.
+  // The session, connecting on first use and reconnecting after a loss.
   core::Result<ssh::Session*> session();
 
-  // For ui::WatchOptions::wait: waits for `fd` while the session's keepalive runs.
+  // Tells the link that an operation on it failed: a transient error drops the session.
+  void failed(const core::Error& error);
+
+  // True once a connection was lost and not yet reopened.
+  bool reconnecting() const { return m_lost; }
+
+  // For ui::WatchOptions::wait: waits for `fd` while the session's keepalive runs (a plain
+  // poll while there is no session).
   core::Result<bool> wait(int fd, int timeout_ms);
 
  private:
   ConnectFn m_connect;
   std::optional<ssh::Session> m_session;
+  bool m_lost = false;
+  int m_attempts = 0;
+  std::int64_t m_next_attempt_ms = 0;
 };
 
 }  // namespace ec2dl::monitor

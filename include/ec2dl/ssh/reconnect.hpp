@@ -1,6 +1,8 @@
 #pragma once
 
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/core/target.hpp"
@@ -29,5 +31,41 @@ core::Result<Session> connect_with_retry(const core::Target& target, const Retry
 
 // Waits `ms` milliseconds unless interrupted; false when interrupted.
 bool sleep_interruptible(int ms);
+
+// Keeps a session to one target across dropped links, for commands that can pick up where
+// they stopped (a follow at a byte offset, a wait, a watch):
+//
+//   while (true) {
+//     auto s = link.session();            // connects (with backoff) when needed
+//     if (!s) return error;
+//     auto r = resumable_operation(**s);  // keeps its own progress
+//     if (r || !link.recover(r.error())) break;
+//   }
+class Reconnector {
+ public:
+  // `say` receives one-line notices ("connection to X lost: ...; reconnecting in 2 s").
+  Reconnector(core::Target target, RetryPolicy policy, std::function<void(std::string)> say);
+
+  // Starts from a session that is already open.
+  void adopt(Session session);
+
+  // The current session; after a loss, reconnects first (retrying transient failures).
+  core::Result<Session*> session();
+
+  // After an operation failed: true when the failure is transient and the operation should
+  // run again (the session is dropped; session() reconnects); false otherwise.
+  bool recover(const core::Error& error);
+
+  const core::Target& target() const { return m_target; }
+  int reconnects() const { return m_reconnects; }
+
+ private:
+  core::Target m_target;
+  RetryPolicy m_policy;
+  std::function<void(std::string)> m_say;
+  std::optional<Session> m_session;
+  bool m_lost = false;
+  int m_reconnects = 0;
+};
 
 }  // namespace ec2dl::ssh
