@@ -41,6 +41,10 @@ using core::fail;
 
 namespace {
 
+// A large file is fetched over this many channels at once, from this size on.
+constexpr std::uint64_t k_ranges = 4;
+constexpr std::uint64_t k_parallel_size = 64u << 20;
+
 bool has_glob(std::string_view s) {
   return s.find_first_of("*?[") != std::string_view::npos;
 }
@@ -327,6 +331,10 @@ class Puller {
     return std::unexpected(error);
   }
 
+  // A large file comes in up to k_ranges contiguous ranges over as many channels at once
+  // (one channel is capped by libssh's fixed receive window on links with latency), each
+  // written in place into a partial file beside the destination. After a failure the
+  // partial file is cut to the prefix that is known complete, for the next run to resume.
   core::Result<void> fetch_large(const Step& step) {
     const auto& item = m_layout.items[step.item];
     const auto path = local_path(step.rel);
@@ -352,108 +360,53 @@ class Puller {
     if (!fd.valid()) {
       return std::unexpected(write_error(path, errno));
     }
-    std::string header;
-    bool have_header = false;
+    // Where to start: what the server confirms of the partial file (one round trip).
     std::uint64_t offset = 0;
-    std::uint64_t total = 0;
-    std::uint64_t written = 0;
-    std::optional<core::Error> write_failed;
-    Sha256 hash;
-    auto start_body = [&]() -> bool {
-      const auto nl = header.find('\n');
-      const auto words = util::split(header.substr(0, nl), ' ');
-      const auto o = words.size() == 2 ? util::parse_uint(words[0]) : std::nullopt;
-      const auto t = words.size() == 2 ? util::parse_uint(words[1]) : std::nullopt;
-      if (!o || !t) {
-        write_failed = core::Error(ErrorKind::remote, "unexpected answer from the server");
-        return false;
+    if (have > 0) {
+      auto start = fetch_range(item.source, have, have_hash, 0, fd.get(), nullptr);
+      if (!start) {
+        return std::unexpected(start.error());
       }
-      offset = *o;
-      total = *t;
-      if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0 ||
-          ::lseek(fd.get(), static_cast<off_t>(offset), SEEK_SET) < 0) {
-        write_failed = write_error(path, errno);
-        return false;
-      }
-      return true;
-    };
-    auto consume = [&](std::string_view data) {
-      if (write_failed) {
-        return;
-      }
-      m_limiter.consume(data.size());
-      if (const int err = util::write_all(fd.get(), data); err != 0) {
-        write_failed = write_error(path, err);
-        return;
-      }
-      written += data.size();
-      m_progress.add_bytes(data.size());
-    };
-    auto cmd = RemoteCommand::start(
-        m_session,
-        remote::sh_command(remote::script("xfer_get"),
-                           {item.source, std::to_string(have), have_hash}, "ec2dl-get"),
-        [&](std::string_view data) {
-          if (!have_header) {
-            header.append(data);
-            const auto nl = header.find('\n');
-            if (nl == std::string::npos) {
-              return;
-            }
-            have_header = true;
-            const auto body = header.substr(nl + 1);
-            if (!start_body()) {
-              return;
-            }
-            consume(body);
-            return;
-          }
-          consume(data);
-        });
-    if (!cmd) {
-      return std::unexpected(cmd.error());
+      offset = start->offset;
     }
-    EC2DL_TRY(cmd->close_input());
-    while (!write_failed) {
-      auto open = cmd->pump(200);
-      if (!open) {
-        return std::unexpected(open.error());
-      }
-      if (!*open) {
-        break;
-      }
+    if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) {
+      return std::unexpected(write_error(path, errno));
     }
-    if (write_failed) {
-      fd.reset();
-      if (write_failed->message().starts_with("disk full")) {
+    m_summary.bytes_resumed += offset;
+    m_progress.add_bytes(offset);
+
+    const std::uint64_t rest = item.info.size - offset;
+    const std::uint64_t count = rest >= k_parallel_size ? k_ranges : 1;
+    std::vector<Range> ranges;
+    for (std::uint64_t i = 0; i < count; ++i) {
+      const auto begin = offset + rest * i / count;
+      const auto end = offset + rest * (i + 1) / count;
+      ranges.push_back(Range{begin, end - begin});
+    }
+    auto fetched = fetch_ranges(item.source, ranges, fd.get());
+    if (!fetched || *fetched != item.info.size) {
+      // Keep what is known complete, in order from the start, for the next run.
+      std::uint64_t valid = offset;
+      for (const auto& r : ranges) {
+        valid += r.done;
+        if (r.done < r.length) {
+          break;
+        }
+      }
+      if (!fetched && fetched.error().message().starts_with("disk full")) {
+        fd.reset();
         ::unlink(part.c_str());  // nothing to resume into a full disk
+      } else if (::ftruncate(fd.get(), static_cast<off_t>(valid)) != 0) {
+        ::unlink(part.c_str());
       }
-      return std::unexpected(*write_failed);
-    }
-    auto status = cmd->wait();
-    if (!status) {
-      return std::unexpected(status.error());
-    }
-    m_progress.add_file();
-    if (status->shell_status() != 0 || !have_header) {
-      return fail(remote_failure(fmt::format("pull {}", display_path(item.source)), status.value(),
-                                 cmd->error_text()));
-    }
-    if (offset > 0) {
-      m_summary.bytes_resumed += offset;
-      m_progress.add_bytes(offset);
-    }
-    if (total != item.info.size) {
+      if (!fetched) {
+        return std::unexpected(fetched.error());
+      }
       fd.reset();
       ::unlink(part.c_str());
       m_summary.failures.push_back(fmt::format(
           "{} changed on the server during the transfer; run again", display_path(item.source)));
       return core::ok();
-    }
-    if (offset + written != total) {
-      return fail(ErrorKind::transfer,
-                  fmt::format("pull {}: received {} of {} bytes; run again to resume",
-                              display_path(item.source), offset + written, total));
     }
     const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(item.info.mtime), 0}};
     if (::fchmod(fd.get(), static_cast<mode_t>(item.info.mode & 07777)) != 0 ||
@@ -461,11 +414,162 @@ class Puller {
         ::rename(part.c_str(), path.c_str()) != 0) {
       return std::unexpected(write_error(path, errno));
     }
+    m_progress.add_file();
     ++m_summary.files_sent;
-    m_summary.bytes_sent += written;
+    m_summary.bytes_sent += rest;
     if (m_options.verify) {
       auto h = sha256_file(path);
       m_sent_hashes[item.source] = {path, h ? *h : std::string()};
+    }
+    return core::ok();
+  }
+
+  struct Range {
+    std::uint64_t start = 0;
+    std::uint64_t length = 0;
+    std::uint64_t done = 0;
+  };
+  struct RangeStart {
+    std::uint64_t offset = 0;
+    std::uint64_t size = 0;
+  };
+
+  // Asks xfer_get.sh where a resumed transfer starts (LENGTH 0: the header only).
+  core::Result<RangeStart> fetch_range(const std::string& source, std::uint64_t have,
+                                       const std::string& hash, std::uint64_t length, int fd,
+                                       Range* range) {
+    std::vector<Range> one{Range{have, length, 0}};
+    RangeStart start;
+    auto r = run_ranges(source, one, fd, &start, hash);
+    if (!r) {
+      return std::unexpected(r.error());
+    }
+    if (range != nullptr) {
+      *range = one.front();
+    }
+    return start;
+  }
+
+  // Fetches the ranges over one channel each, all at once; returns the file's size on the
+  // server (which must still be the planned one for the copy to be kept).
+  core::Result<std::uint64_t> fetch_ranges(const std::string& source, std::vector<Range>& ranges,
+                                           int fd) {
+    RangeStart start;
+    auto r = run_ranges(source, ranges, fd, &start, "=");
+    if (!r) {
+      return std::unexpected(r.error());
+    }
+    for (const auto& range : ranges) {
+      if (range.done != range.length) {
+        return fail(ErrorKind::transfer,
+                    fmt::format("pull {}: the server sent too few bytes; run again to resume",
+                                display_path(source)));
+      }
+    }
+    return start.size;
+  }
+
+  core::Result<void> run_ranges(const std::string& source, std::vector<Range>& ranges, int fd,
+                                RangeStart* start, const std::string& hash) {
+    struct Stream {
+      std::string header;
+      bool started = false;
+      std::uint64_t position = 0;
+    };
+    std::vector<Stream> streams(ranges.size());
+    std::optional<core::Error> failed;
+    std::vector<RemoteCommand> cmds;
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      const auto& range = ranges[i];
+      auto cmd = RemoteCommand::start(
+          m_session,
+          remote::sh_command(
+              remote::script("xfer_get"),
+              {source, std::to_string(range.start), hash, std::to_string(range.length)},
+              "ec2dl-get"),
+          [&, i](std::string_view data) {
+            auto& s = streams[i];
+            auto& rg = ranges[i];
+            if (failed) {
+              return;
+            }
+            if (!s.started) {
+              s.header.append(data);
+              const auto nl = s.header.find('\n');
+              if (nl == std::string::npos) {
+                return;
+              }
+              s.started = true;
+              const auto words = util::split(s.header.substr(0, nl), ' ');
+              const auto o = words.size() == 2 ? util::parse_uint(words[0]) : std::nullopt;
+              const auto z = words.size() == 2 ? util::parse_uint(words[1]) : std::nullopt;
+              if (!o || !z) {
+                failed = core::Error(ErrorKind::remote, "unexpected answer from the server");
+                return;
+              }
+              start->offset = *o;
+              start->size = *z;
+              s.position = *o;
+              data = std::string_view(s.header).substr(nl + 1);
+            }
+            const auto take = std::min<std::uint64_t>(data.size(), rg.length - rg.done);
+            if (take == 0) {
+              return;
+            }
+            m_limiter.consume(take);
+            const char* p = data.data();
+            std::uint64_t left = take;
+            while (left > 0) {
+              const ssize_t n =
+                  ::pwrite(fd, p, static_cast<std::size_t>(left), static_cast<off_t>(s.position));
+              if (n < 0 && errno == EINTR) {
+                continue;
+              }
+              if (n <= 0) {
+                failed = write_error(source, n < 0 ? errno : ENOSPC);
+                return;
+              }
+              p += n;
+              left -= static_cast<std::uint64_t>(n);
+              s.position += static_cast<std::uint64_t>(n);
+            }
+            rg.done += take;
+            m_progress.add_bytes(take);
+          });
+      if (!cmd) {
+        return std::unexpected(cmd.error());
+      }
+      EC2DL_TRY(cmd->close_input());
+      cmds.push_back(std::move(*cmd));
+    }
+    while (!failed) {
+      RemoteCommand* open = nullptr;
+      for (auto& c : cmds) {
+        if (!c.closed()) {
+          open = &c;
+          break;
+        }
+      }
+      if (open == nullptr) {
+        break;
+      }
+      auto polled = open->pump(200);
+      if (!polled) {
+        return std::unexpected(polled.error());
+      }
+    }
+    if (failed) {
+      return std::unexpected(*failed);
+    }
+    for (auto& c : cmds) {
+      auto status = c.wait();
+      if (!status) {
+        return std::unexpected(status.error());
+      }
+      if (status->shell_status() != 0) {
+        return fail(
+            remote_failure(fmt::format("pull {}", display_path(source)), *status, c.error_text()));
+      }
     }
     return core::ok();
   }

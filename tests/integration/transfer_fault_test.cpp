@@ -176,6 +176,38 @@ TEST(Fault, PullKilledHalfWayResumesAndNeverLeavesATruncatedFile) {
   sb.as_user("rm -rf kl");
 }
 
+TEST(Fault, AnInterruptedParallelPullKeepsItsCompletePrefix) {
+  auto& sb = sandbox();
+  // From 64 MiB on, a pull runs over several channels at once.
+  sb.as_user("mkdir -p pp && head -c 80000000 /dev/urandom > pp/huge");
+  LocalDir local;
+  {
+    auto client = start_ec2dl({"pull", "--bwlimit", "16M", "~/pp/huge", "."}, local.path());
+    // Blocks actually written (the partial file is sparse while the ranges fill in).
+    ASSERT_TRUE(eventually([&] {
+      return parse_size(local_sh("stat -c '%b %B' .ec2dl-part.* 2>/dev/null | "
+                                 "awk '{print $1 * $2}'",
+                                 local.path())
+                            .out) > 20000000;
+    })) << client.err();
+    client.signal(SIGINT);
+    ASSERT_EQ(client.wait(20), 130) << client.err();
+  }
+  EXPECT_EQ(local_sh("test -e huge || echo absent", local.path()).out, "absent\n");
+  // What is kept is a prefix of the file, which the next run verifies and continues.
+  const auto kept = local_size(local.path(), ".ec2dl-part.*");
+  EXPECT_GT(kept, 0u);
+  EXPECT_EQ(
+      local_sh("head -c " + std::to_string(kept) + " .ec2dl-part.* | sha256sum", local.path()).out,
+      sb.as_user("head -c " + std::to_string(kept) + " pp/huge | sha256sum").out);
+  auto again = sb.ec2dl({"pull", "~/pp/huge", "."}, {.cwd = local.path()});
+  ASSERT_EQ(again.status, 0) << again.err;
+  EXPECT_TRUE(contains(again.err, "resumed after")) << again.err;
+  EXPECT_EQ(local_sh("sha256sum < huge; ls -A", local.path()).out,
+            sb.as_user("sha256sum < pp/huge").out + "huge\n");
+  sb.as_user("rm -rf pp");
+}
+
 TEST(Fault, CtrlCStopsCleanlyWithExit130) {
   auto& sb = sandbox();
   LocalDir local;

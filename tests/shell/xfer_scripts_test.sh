@@ -176,6 +176,8 @@ same "get whole" "$(run xfer_get '~/getme' 0 -)" "0 10${nl}0123456789"
 h=$(printf 0123 | sha256sum | cut -d' ' -f1)
 same "get resume" "$(run xfer_get '~/getme' 4 "$h")" "4 10${nl}456789"
 same "get wrong hash starts over" "$(run xfer_get '~/getme' 4 "$want_hash")" "0 10${nl}0123456789"
+same "get range" "$(run xfer_get '~/getme' 3 = 4)" "3 10${nl}3456"
+same "get header only" "$(run xfer_get '~/getme' 4 "$h" 0)" "4 10"
 run xfer_get '~/nothing' 0 - >/dev/null 2>&1
 same "get missing" "$?" 1
 
