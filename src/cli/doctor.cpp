@@ -339,7 +339,8 @@ std::vector<Check> server_checks(const std::string& report, const std::string& p
                       prefix, remote::shell_quote(reg_dir)));
   }
 
-  const auto missing = util::trim(first(values, "missing"));
+  const auto missing_line = first(values, "missing");
+  const auto missing = util::trim(missing_line);
   if (!missing.empty()) {
     c.add("server", "tools", "warn", fmt::format("missing: {}", s(missing)),
           fmt::format("{} -t exec -- sudo apt-get install -y coreutils findutils util-linux "

@@ -494,6 +494,7 @@ std::string ProfileConfig::render() const {
     return render_fresh();
   }
   auto lines = split_lines(m_text);
+  bool removed = false;  // lines went away: blank lines may now meet
   // Replace, remove or append each host section that changed.
   std::vector<std::string> done;
   for (const auto& name : m_touched) {
@@ -508,6 +509,7 @@ std::string ProfileConfig::render() const {
       replacement = split_lines(render_section(*profile));
     }
     if (span) {
+      removed = removed || replacement.empty();
       lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(span->first),
                   lines.begin() + static_cast<std::ptrdiff_t>(span->second));
       lines.insert(lines.begin() + static_cast<std::ptrdiff_t>(span->first), replacement.begin(),
@@ -536,6 +538,7 @@ std::string ProfileConfig::render() const {
       m_default.empty() ? std::string() : fmt::format("default = {}", toml_string(m_default));
   if (default_line) {
     if (wanted.empty()) {
+      removed = true;
       lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(*default_line));
     } else {
       lines[*default_line] = wanted;
@@ -552,17 +555,20 @@ std::string ProfileConfig::render() const {
     }
   }
   // Removed lines may leave blank lines next to each other: keep one.
-  std::vector<std::string> tidy;
-  for (auto& l : lines) {
-    if (util::trim(l).empty() && (tidy.empty() || util::trim(tidy.back()).empty())) {
-      continue;
+  if (removed) {
+    std::vector<std::string> tidy;
+    for (auto& l : lines) {
+      if (util::trim(l).empty() && (tidy.empty() || util::trim(tidy.back()).empty())) {
+        continue;
+      }
+      tidy.push_back(std::move(l));
     }
-    tidy.push_back(std::move(l));
+    while (!tidy.empty() && util::trim(tidy.back()).empty()) {
+      tidy.pop_back();
+    }
+    lines = std::move(tidy);
   }
-  while (!tidy.empty() && util::trim(tidy.back()).empty()) {
-    tidy.pop_back();
-  }
-  auto edited = join_lines(tidy);
+  auto edited = join_lines(lines);
   // Only keep the edit when it reads back as exactly what was meant.
   auto check = parse(edited, m_path);
   if (check && same_contents(*check, *this)) {

@@ -169,6 +169,18 @@ TEST(Profiles, DefaultLineIsInsertedChangedAndRemoved) {
   EXPECT_EQ(c3.render(), "default = \"a\"\n\n[hosts.a]\nhost = \"h\"\n");
 }
 
+TEST(Profiles, UnrelatedLayoutIsLeftAlone) {
+  const std::string text =
+      "# a\n\n\n# b\ndefault = \"a\"\n\n[hosts.a]\nhost = \"h\"\n\n\n[hosts.b]\nhost = \"i\"\n";
+  auto c = parsed(text);
+  c.set_default("a");  // no change
+  EXPECT_EQ(c.render(), text);
+  c.set_default("b");
+  auto changed = text;
+  changed.replace(changed.find("default = \"a\""), 13, "default = \"b\"");
+  EXPECT_EQ(c.render(), changed);
+}
+
 TEST(Profiles, RemovingTheDefaultHostClearsTheDefault) {
   auto c = parsed(k_full);
   ASSERT_TRUE(c.remove("gpu1"));
