@@ -99,7 +99,11 @@ const core::Target& Session::target() const {
 }
 
 bool Session::connected() const {
-  return m_state && m_state->session && ssh_is_connected(m_state->session.get()) != 0;
+  if (!m_state || !m_state->session || ssh_is_connected(m_state->session.get()) == 0) {
+    return false;
+  }
+  // libssh can still call a session connected after its socket failed or was closed.
+  return (ssh_get_status(m_state->session.get()) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
 }
 
 core::Result<Session> Session::connect(const core::Target& target) {
@@ -184,14 +188,17 @@ Error Session::error(ErrorKind kind, std::string_view what) const {
     return Error(ErrorKind::connect,
                  fmt::format("{}: connection to {} lost", what, m_state->target.display()));
   }
-  // A blocking call that gave up after the server was silent for the whole operation
-  // timeout failed because of the link, whatever libssh's last message says.
-  if (m_state->op_timeout_s > 0 && m_state->silence() >= m_state->op_timeout_s * 1000) {
+  // A blocking call that gave up without an answer (libssh sets no message then), or after
+  // the server was silent for the whole operation timeout, failed because of the link,
+  // whatever libssh's last message says.
+  const std::string_view message = ssh_get_error(m_state->session.get());
+  if (message.empty() ||
+      (m_state->op_timeout_s > 0 && m_state->silence() >= m_state->op_timeout_s * 1000)) {
     return Error(ErrorKind::timeout,
                  fmt::format("{}: no answer from {} for {} s", what, m_state->target.display(),
                              m_state->silence() / 1000));
   }
-  return Error(kind, fmt::format("{}: {}", what, ssh_get_error(m_state->session.get())));
+  return Error(kind, fmt::format("{}: {}", what, message));
 }
 
 core::Result<void> Session::keepalive_tick() {

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s LISTEN_PORT TARGET_HOST TARGET_PORT DELAY_MS\n", argv[0]);
     return 2;
   }
+  ::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an error to handle, not a death
   const int listen_port = std::atoi(argv[1]);
   const char* target_host = argv[2];
   const int target_port = std::atoi(argv[3]);
