@@ -25,7 +25,7 @@ std::string summary_line(const Summary& s) {
                        plural(s.files_sent, "file", "files"), bytes,
                        s.direction == "push" ? "to" : "into", where);
   } else if (s.files_sent == 0 && s.links == 0 && s.deleted.empty() && s.dirs_created == 0 &&
-             s.attrs_updated == 0) {
+             s.attrs_updated == 0 && s.failures.empty()) {
     line = fmt::format("{}: nothing to do, {} is up to date", s.direction, where);
   } else {
     line = fmt::format(

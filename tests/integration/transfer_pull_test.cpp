@@ -61,9 +61,9 @@ TEST(Pull, FromAJobsWorkingDirectory) {
   auto& sb = sandbox();
   // A registry entry as `ec2dl run` leaves it: jobs/<id>/{workdir,name}.
   sb.as_user(
-      "mkdir -p work/run1/ckpt .ec2dl/jobs/7 && echo a > work/run1/a.png && "
-      "echo b > work/run1/b.png && echo c > work/run1/ckpt/c.pt && "
-      "echo \"$HOME/work/run1\" > .ec2dl/jobs/7/workdir && echo train > .ec2dl/jobs/7/name");
+      "mkdir -p exp/run1/ckpt .ec2dl/jobs/7 && echo a > exp/run1/a.png && "
+      "echo b > exp/run1/b.png && echo c > exp/run1/ckpt/c.pt && "
+      "echo \"$HOME/exp/run1\" > .ec2dl/jobs/7/workdir && echo train > .ec2dl/jobs/7/name");
   LocalDir by_id;
   auto r = sb.ec2dl({"pull", "7", "*.png"}, {.cwd = by_id.path()});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -79,7 +79,7 @@ TEST(Pull, FromAJobsWorkingDirectory) {
   // A pattern that matches nothing in the job's folder says where it looked.
   auto none = sb.ec2dl({"pull", "7", "*.gif"}, {.cwd = by_id.path()});
   EXPECT_EQ(none.status, 1);
-  EXPECT_TRUE(contains(none.err, "work/run1")) << none.err;
+  EXPECT_TRUE(contains(none.err, "exp/run1")) << none.err;
   // An unknown job with --job; a name that is both a job and a file is refused.
   auto unknown = sb.ec2dl({"pull", "--job", "nope", "x"}, {.cwd = by_id.path()});
   EXPECT_EQ(unknown.status, 1);
@@ -90,10 +90,10 @@ TEST(Pull, FromAJobsWorkingDirectory) {
   EXPECT_TRUE(contains(ambiguous.err, "both a job and a file")) << ambiguous.err;
   // Not a job: the usual REMOTE LOCAL meaning.
   LocalDir plain;
-  auto p = sb.ec2dl({"pull", "work", "dst"}, {.cwd = plain.path()});
+  auto p = sb.ec2dl({"pull", "exp", "dst"}, {.cwd = plain.path()});
   ASSERT_EQ(p.status, 0) << p.err;
-  EXPECT_EQ(read_text(plain / "dst/work/run1/a.png"), "a\n");
-  sb.as_user("rm -rf work train .ec2dl");
+  EXPECT_EQ(read_text(plain / "dst/exp/run1/a.png"), "a\n");
+  sb.as_user("rm -rf exp train .ec2dl");
 }
 
 TEST(Pull, DestinationsFollowScpAndRsyncRules) {

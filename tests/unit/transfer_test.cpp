@@ -8,6 +8,7 @@
 #include "ec2dl/transfer/hash.hpp"
 #include "ec2dl/transfer/plan.hpp"
 #include "ec2dl/transfer/progress.hpp"
+#include "ec2dl/transfer/report.hpp"
 #include "ec2dl/transfer/tar.hpp"
 
 namespace ec2dl::transfer {
@@ -307,6 +308,47 @@ TEST(Progress, LineShowsBytesFilesRateAndEta) {
   EXPECT_NE(line.find("128 MiB/s"), std::string::npos) << line;
   EXPECT_NE(line.find("ETA 4s"), std::string::npos) << line;
   EXPECT_LE(render_progress(st, 40).size(), 40u + 2);  // "…" is 3 bytes, 1 column
+}
+
+TEST(Summary, OneLineSaysWhatHappened) {
+  Summary s;
+  s.direction = "push";
+  s.destination = "~/proj";
+  s.files_sent = 3;
+  s.bytes_sent = 3 << 20;
+  s.seconds = 2;
+  s.files_unchanged = 10;
+  s.deleted = {"~/proj/old"};
+  s.bytes_resumed = 1 << 20;
+  EXPECT_EQ(summary_line(s),
+            "pushed 3 files (3.0 MiB) to ~/proj in 2.0 s (1.5 MiB/s); 10 unchanged; 1 deleted; "
+            "resumed after 1.0 MiB");
+  Summary idle;
+  idle.direction = "pull";
+  idle.destination = "out";
+  idle.files_unchanged = 4;
+  EXPECT_EQ(summary_line(idle), "pull: nothing to do, out is up to date; 4 unchanged");
+  idle.failures = {"could not read x"};
+  EXPECT_EQ(summary_line(idle).find("up to date"), std::string::npos) << summary_line(idle);
+  Summary dry;
+  dry.direction = "pull";
+  dry.destination = ".";
+  dry.dry_run = true;
+  dry.files_sent = 1;
+  dry.bytes_sent = 10;
+  EXPECT_EQ(summary_line(dry), "dry run: would fetch 1 file (10 B) into .");
+}
+
+TEST(Summary, JsonPathsAreAlwaysValidUtf8) {
+  Summary s;
+  s.direction = "pull";
+  s.destination = "bad\xff";
+  s.deleted = {display_path("x\xfe")};
+  s.failures = {"read a\x80: denied"};
+  const auto j = summary_json(s);
+  EXPECT_EQ(j["destination"], "bad\\xff");
+  EXPECT_NO_THROW((void)j.dump());
+  EXPECT_EQ(j["failures"][0], "read a\\x80: denied");
 }
 
 TEST(ByteSizes, SuffixesAreBinary) {
