@@ -142,7 +142,11 @@ std::string LogFilter::feed(std::string_view bytes) {
     }
   }
   if (m_mode == Mode::terminal) {
-    auto text = util::sanitize_for_terminal(complete_utf8(m_segment), true);
+    // Only the start of the line fits on the row: look at no more than that, so a long line
+    // arriving in small pieces costs the same for each piece, not more and more.
+    const std::size_t visible = m_width > 1 ? m_width * 4 : 4096;
+    auto text = util::sanitize_for_terminal(
+        complete_utf8(std::string_view(m_segment).substr(0, visible)), true);
     if (m_width > 1) {
       text = util::truncate_display(text, m_width - 1);
     }
