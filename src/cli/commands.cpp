@@ -2,19 +2,19 @@
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/app.hpp"
-#include "ec2dl/cli/gpu.hpp"
-#include "ec2dl/cli/manpage.hpp"
-#include "ec2dl/cli/hosts.hpp"
-#include "ec2dl/cli/doctor.hpp"
 #include "ec2dl/cli/completion.hpp"
-#include "ec2dl/cli/exec.hpp"
-#include "ec2dl/cli/login.hpp"
+#include "ec2dl/cli/doctor.hpp"
 #include "ec2dl/cli/edit.hpp"
+#include "ec2dl/cli/exec.hpp"
+#include "ec2dl/cli/gpu.hpp"
+#include "ec2dl/cli/gpu_run.hpp"
+#include "ec2dl/cli/hosts.hpp"
+#include "ec2dl/cli/kill.hpp"
+#include "ec2dl/cli/login.hpp"
+#include "ec2dl/cli/manpage.hpp"
+#include "ec2dl/cli/ps.hpp"
 #include "ec2dl/cli/pull.hpp"
 #include "ec2dl/cli/push.hpp"
-#include "ec2dl/cli/gpu_run.hpp"
-#include "ec2dl/cli/kill.hpp"
-#include "ec2dl/cli/ps.hpp"
 #include "ec2dl/cli/run.hpp"
 #include "ec2dl/cli/tail.hpp"
 #include "ec2dl/cli/top.hpp"
@@ -30,7 +30,8 @@ const std::vector<CommandSpec>& command_table() {
                    exec_cmd::run),
       make_command("run", "Start a script or command as a detached job (nohup ... &, made safe)",
                    run_cmd::setup, run_cmd::run),
-      make_command("gpu-run", "Start a job on chosen GPUs: gpu-run 2 train.py (CUDA_VISIBLE_DEVICES)",
+      make_command("gpu-run",
+                   "Start a job on chosen GPUs: gpu-run 2 train.py (CUDA_VISIBLE_DEVICES)",
                    gpu_run_cmd::setup, gpu_run_cmd::run),
       make_command("ps", "List jobs and their status; --all adds other python processes",
                    ps_cmd::setup, ps_cmd::run),
