@@ -37,7 +37,10 @@ double cpu_pct(const remote::ProcStat& now, const remote::ProcStat* before, cons
       before->utime + before->stime <= ticks_now) {
     ticks_before = before->utime + before->stime;
   }
-  return 100.0 * static_cast<double>(ticks_now - ticks_before) / s.ticks_per_cpu;
+  const double pct = 100.0 * static_cast<double>(ticks_now - ticks_before) / s.ticks_per_cpu;
+  // The process and the whole-CPU counters are read at slightly different moments, so the
+  // ratio can overshoot; no process runs more than one core per thread.
+  return std::min(pct, 100.0 * static_cast<double>(std::max<std::int64_t>(1, now.num_threads)));
 }
 
 json process_json(const ProcessRow& p) {

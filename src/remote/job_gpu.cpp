@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ec2dl/remote/nvidia_smi.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::remote {
@@ -27,10 +28,6 @@ bool is_uuid(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
   });
-}
-
-std::optional<double> mib(std::string_view s) {
-  return util::parse_double(util::trim(s));
 }
 
 // The index of GPU `id` (an index or a UUID) among `gpus`.
@@ -88,6 +85,8 @@ core::Result<GpuRequest> parse_gpu_spec(std::string_view spec) {
 GpuFacts parse_gpu_facts(std::string_view text) {
   GpuFacts out;
   std::string section;
+  std::string gpus_csv;
+  std::string apps_csv;
   for (const auto& raw : util::split(text, '\n')) {
     const auto line = util::trim(raw);
     if (line.starts_with("@")) {
@@ -102,37 +101,32 @@ GpuFacts parse_gpu_facts(std::string_view text) {
       continue;
     }
     if (section == "@gpus") {
-      out.gpus_raw += std::string(line) + "\n";
-      const auto cells = util::split(line, ',');
-      if (cells.size() < 4) {
-        continue;
-      }
-      const auto index = util::parse_int(util::trim(cells[0]));
-      if (!index || *index < 0 || *index > 1024) {
-        continue;
-      }
-      GpuState g;
-      g.index = static_cast<int>(*index);
-      g.uuid = std::string(util::trim(cells[1]));
-      g.free_mib = mib(cells[2]);
-      g.total_mib = mib(cells[3]);
-      out.gpus.push_back(std::move(g));
+      gpus_csv += std::string(line) + "\n";
     } else if (section == "@apps") {
-      const auto cells = util::split(line, ',');
-      if (cells.size() < 2) {
-        continue;
-      }
-      const auto pid = util::parse_int(util::trim(cells[1]));
-      if (!pid) {
-        continue;
-      }
-      out.apps.push_back({std::string(util::trim(cells[0])), *pid});
+      apps_csv += std::string(line) + "\n";
     } else if (section == "@jobs") {
       const auto words = util::split(line, ' ');
       const auto id = words.size() >= 2 ? util::parse_int(words[0]) : std::nullopt;
       if (id) {
         out.jobs.push_back(
             {*id, words[1], words.size() >= 3 ? util::parse_int(words[2]) : std::nullopt});
+      }
+    }
+  }
+  out.gpus_raw = gpus_csv;
+  // nvidia-smi's CSV is read by the same parser as `ec2dl gpu`'s (columns by header name).
+  if (auto gpus = parse_gpus(gpus_csv)) {
+    for (const auto& g : *gpus) {
+      if (!g.index || *g.index < 0 || *g.index > 1024) {
+        continue;  // a row nvidia-smi got wrong
+      }
+      out.gpus.push_back({*g.index, g.uuid, g.memory_free_mib, g.memory_total_mib});
+    }
+  }
+  if (auto apps = parse_gpu_apps(apps_csv)) {
+    for (const auto& a : *apps) {
+      if (a.pid) {
+        out.apps.push_back({a.gpu_uuid, *a.pid});
       }
     }
   }

@@ -134,6 +134,7 @@ std::vector<GpuInfo> gpus_from_csv(const NvidiaCsv& csv) {
     g.utilization_gpu_pct = num("utilization.gpu");
     g.utilization_memory_pct = num("utilization.memory");
     g.memory_used_mib = num("memory.used");
+    g.memory_free_mib = num("memory.free");
     g.memory_total_mib = num("memory.total");
     g.temperature_c = num("temperature.gpu");
     g.power_draw_w = num("power.draw");

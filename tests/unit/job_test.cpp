@@ -270,10 +270,9 @@ std::string nvidia_smi(const std::string& state, const std::string& args) {
 }
 
 std::string facts_text(const std::string& state, const std::string& jobs = "") {
-  auto gpus = nvidia_smi(state,
-                         "--query-gpu=index,uuid,memory.free,memory.total "
-                         "--format=csv,noheader,nounits");
-  auto apps = nvidia_smi(state, "--query-compute-apps=gpu_uuid,pid --format=csv,noheader,nounits");
+  auto gpus =
+      nvidia_smi(state, "--query-gpu=index,uuid,memory.free,memory.total --format=csv,nounits");
+  auto apps = nvidia_smi(state, "--query-compute-apps=gpu_uuid,pid --format=csv,nounits");
   const auto status = [](std::string& text) {
     const auto at = text.rfind("@s ");
     const auto code = text.substr(at + 3);

@@ -55,6 +55,7 @@ struct GpuInfo {
   std::optional<double> utilization_gpu_pct;
   std::optional<double> utilization_memory_pct;
   std::optional<double> memory_used_mib;
+  std::optional<double> memory_free_mib;
   std::optional<double> memory_total_mib;
   std::optional<double> temperature_c;
   std::optional<double> power_draw_w;

@@ -87,10 +87,10 @@ if [ "$gpus" = "?" ]; then
   fi
   current_boot
   echo "@gpus"
-  nvidia-smi --query-gpu=index,uuid,memory.free,memory.total --format=csv,noheader,nounits 2>&1
+  nvidia-smi --query-gpu=index,uuid,memory.free,memory.total --format=csv,nounits 2>&1
   echo "@gpus_status $?"
   echo "@apps"
-  nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,noheader,nounits 2>&1
+  nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,nounits 2>&1
   echo "@apps_status $?"
   echo "@jobs"
   for d in "$base"/jobs/*; do
