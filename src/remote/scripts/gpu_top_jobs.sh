@@ -15,8 +15,11 @@ ec2dl_jobs() {
     [ -e "${d}exit" ] && exited=1
     [ -r "${d}pid" ] && { IFS= read -r pid <"${d}pid" || :; }
     [ -r "${d}pid_start" ] && { IFS= read -r start <"${d}pid_start" || :; }
-    [ -r "${d}name" ] && { IFS= read -r name <"${d}name" || :; }
-    [ -r "${d}workdir" ] && { IFS= read -r workdir <"${d}workdir" || :; }
+    # Text fields are read bounded (a huge or hostile file costs 4 KiB, not its size); the
+    # working folder matters only while the job may run.
+    [ -r "${d}name" ] && name=$(head -c 4096 -- "${d}name" 2>/dev/null | head -n 1)
+    [ "$exited" = 0 ] && [ -r "${d}workdir" ] &&
+      workdir=$(head -c 4096 -- "${d}workdir" 2>/dev/null | head -n 1)
     case $pid in '' | *[!0-9]*) pid=- ;; esac
     case $start in '' | *[!0-9]*) start=- ;; esac
     printf 'job %s %s %s %s\nname %s\nworkdir %s\n' "$id" "$pid" "$start" "$exited" "$name" "$workdir"

@@ -1,0 +1,187 @@
+// A server that sends garbage: terminal escape sequences in job names, commands and logs,
+// huge registry files, registry files full of random bytes, and nvidia-smi output that is
+// not CSV. ec2dl must stay in control of the workstation's terminal (tables strip control
+// characters; only `tail --raw` passes bytes), keep its memory bounded, and say clearly what
+// it could not read, never crash or hang.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/sandbox.hpp"
+
+namespace ec2dl::test {
+namespace {
+
+constexpr char k_esc = '\x1b';
+
+bool has_escape(const std::string& text) {
+  return text.find(k_esc) != std::string::npos;
+}
+
+// Peak resident memory (KiB) of one ec2dl run, measured by GNU time.
+struct Measured {
+  ProcessResult result;
+  long max_rss_kib = -1;
+};
+Measured measured(const std::vector<std::string>& args, const std::string& remote_dir) {
+  const std::string stats = "/tmp/ec2dl-hostile-rss-" + std::to_string(::getpid());
+  std::vector<std::string> argv = {"/usr/bin/time", "-f", "%M", "-o", stats, EC2DL_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunOptions o = sandbox().ec2dl_env();
+  o.env["EC2DL_REMOTE_DIR"] = remote_dir;
+  o.timeout_s = 180;
+  Measured m;
+  m.result = run_process(argv, o);
+  const auto text = read_text(stats);
+  if (!text.empty()) {
+    m.max_rss_kib = std::stol(text.substr(text.find_last_not_of("\n0123456789") + 1));
+  }
+  ::unlink(stats.c_str());
+  return m;
+}
+
+// A registry with one job folder written by hand, `files` holding what each file contains.
+void make_job(const std::string& registry, int id,
+              const std::vector<std::pair<std::string, std::string>>& files) {
+  const auto dir = sandbox().home() + "/" + registry + "/jobs/" + std::to_string(id);
+  sandbox().as_user("mkdir -p '" + dir + "'");
+  for (const auto& [name, contents] : files) {
+    write_text(dir + "/" + name, contents);
+  }
+  run_process({"chown", "-R", sandbox().user() + ":", sandbox().home() + "/" + registry});
+}
+
+TEST(HostileServer, EscapeSequencesInNamesCommandsAndLogsNeverReachTheTerminal) {
+  auto& sb = sandbox();
+  const std::string evil =
+      "\x1b]0;owned\x07\x1b[2J\x1b[31mred\x9b"
+      "1m";
+  // A command word and a log full of escapes, through ec2dl itself.
+  auto run = sb.ec2dl({"run", "-q", "--wait", "--", "printf", "%s\\n", evil, "plain"});
+  ASSERT_EQ(run.status, 0) << run.err;
+  // A name with escapes can only come from the server side: ec2dl refuses to write one.
+  auto refused = sb.ec2dl({"run", "--name", evil, "--", "true"});
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_FALSE(has_escape(refused.err)) << refused.err;
+  sb.as_user("printf '%s' '" + evil + "' > .ec2dl/jobs/1/name");
+
+  auto table = sb.ec2dl({"ps"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_FALSE(has_escape(table.out)) << table.out;
+  EXPECT_NE(table.out.find("red"), std::string::npos);  // the text is shown, made inert
+
+  auto json = sb.ec2dl({"--json", "ps"});
+  ASSERT_EQ(json.status, 0);
+  EXPECT_FALSE(has_escape(json.out));  // JSON escapes it as \u001b
+  const auto doc = nlohmann::json::parse(json.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << json.out;
+
+  auto tail = sb.ec2dl({"tail", "1"});
+  ASSERT_EQ(tail.status, 0) << tail.err;
+  EXPECT_FALSE(has_escape(tail.out)) << tail.out;
+  EXPECT_NE(tail.out.find("red"), std::string::npos);
+  EXPECT_NE(tail.out.find("plain\n"), std::string::npos);
+  auto raw = sb.ec2dl({"tail", "--raw", "1"});
+  EXPECT_TRUE(has_escape(raw.out));  // --raw alone passes the bytes
+
+  for (const char* cmd : {"gpu", "top"}) {
+    auto r = sb.ec2dl({cmd});
+    EXPECT_EQ(r.status, 0) << cmd << r.err;
+    EXPECT_FALSE(has_escape(r.out)) << cmd;
+  }
+  auto wait = sb.ec2dl({"wait", evil + "x"});  // an unknown JOB echoed back in the error
+  EXPECT_EQ(wait.status, 1);
+  EXPECT_FALSE(has_escape(wait.err)) << wait.err;
+}
+
+TEST(HostileServer, HugeRegistryFilesKeepMemoryBounded) {
+  auto& sb = sandbox();
+  // 200 MB in the name, command and log fields of a job folder, with no newline anywhere.
+  const std::string reg = "reg-huge";
+  make_job(reg, 1, {{"pid", "1\n"}, {"started", "1700000000\n"}, {"exit", "status 0\n"}});
+  const auto dir = sb.home() + "/" + reg + "/jobs/1";
+  ASSERT_EQ(run_process({"sh", "-c",
+                         "head -c 200000000 /dev/zero | tr '\\0' x > '" + dir + "/name' && cp '" +
+                             dir + "/name' '" + dir + "/command' && cp '" + dir + "/name' '" + dir +
+                             "/workdir' && chown -R " + sb.user() + ": '" + dir + "'"})
+                .status,
+            0);
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"ps"}, {"--json", "ps"}, {"gpu"}, {"top"}}) {
+    const auto m = measured(args, "~/" + reg);
+    EXPECT_EQ(m.result.status, 0) << args.back() << ": " << m.result.err;
+    // Reading the files whole would take 200 MB or more.
+    EXPECT_GT(m.max_rss_kib, 0);
+    EXPECT_LT(m.max_rss_kib, 120 * 1024) << args.back();
+  }
+  sb.as_user("rm -rf " + reg);
+}
+
+TEST(HostileServer, RegistryFilesOfRandomBytesAreReportedNotTrusted) {
+  auto& sb = sandbox();
+  const std::string reg = "reg-garbage";
+  std::string noise;
+  for (int i = 0; i < 4096; ++i) {
+    noise += static_cast<char>((i * 7919 + 13) % 256);
+  }
+  make_job(reg, 1,
+           {{"pid", noise},
+            {"pid_start", noise},
+            {"started", noise},
+            {"exit", noise},
+            {"boot_id", noise},
+            {"gpus", noise},
+            {"log", noise},
+            {"name", noise}});
+  make_job(reg, 2, {{"exit", "status 999999999999999999999\nended -5\n"}, {"pid", "-1\n"}});
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"ps"}, {"--json", "ps"}, {"gpu"}, {"top"}, {"wait", "1"}, {"tail", "1"}}) {
+    RunOptions o;
+    o.env["EC2DL_REMOTE_DIR"] = "~/" + reg;
+    const auto r = sb.ec2dl(args, o);
+    EXPECT_TRUE(r.status == 0 || r.status == 1) << args.back() << ": " << r.status << r.err;
+    EXPECT_FALSE(has_escape(r.out)) << args.back();
+    if (r.status != 0) {
+      EXPECT_EQ(r.err.rfind("ec2dl: error: ", 0), 0u) << args.back() << ": " << r.err;
+    }
+  }
+  RunOptions o;
+  o.env["EC2DL_REMOTE_DIR"] = "~/" + reg;
+  const auto listing = sb.ec2dl({"--json", "ps"}, o);
+  const auto doc = nlohmann::json::parse(listing.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << listing.out;
+  for (const auto& job : doc["jobs"]) {
+    EXPECT_NE(job["status"], "running") << job.dump();  // nothing there is a live job
+  }
+  sb.as_user("rm -rf " + reg);
+}
+
+TEST(HostileServer, NvidiaSmiGarbageIsAClearErrorOrUnknownValues) {
+  auto& sb = sandbox();
+  const auto state = sb.gpu_state();
+  std::string noise = "index, uuid, name\n";
+  for (int i = 0; i < 2000; ++i) {
+    noise += static_cast<char>((i * 104729 + 7) % 256);
+  }
+  write_text(state + "/gpus.csv", noise);
+  write_text(state + "/apps.csv", noise);
+  const auto r = sb.ec2dl({"gpu"});
+  EXPECT_TRUE(r.status == 0 || r.status == 1) << r.status << r.err;
+  EXPECT_FALSE(has_escape(r.out));
+  EXPECT_FALSE(has_escape(r.err));
+  const auto j = sb.ec2dl({"--json", "gpu"});
+  if (j.status == 0) {
+    EXPECT_FALSE(nlohmann::json::parse(j.out, nullptr, false).is_discarded()) << j.out;
+  } else {
+    EXPECT_EQ(j.err.rfind("ec2dl: error: ", 0), 0u) << j.err;
+  }
+  // --gpu auto refuses to guess from it.
+  const auto run = sb.ec2dl({"run", "--gpu", "auto", "--", "true"});
+  EXPECT_EQ(run.status, 1) << run.err;
+  sb.set_gpu_state("4x-h100");
+}
+
+}  // namespace
+}  // namespace ec2dl::test
