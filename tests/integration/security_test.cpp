@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
 
 namespace ec2dl::test {
@@ -59,8 +60,16 @@ TEST(ManInTheMiddle, ImpostorIsRefusedUnderEveryModeBeforeAuthentication) {
   // authentication, so no credential and no byte of data went to it.
   EXPECT_EQ(count(sb.sshd_log(), "Accepted publickey"), accepted_before);
   EXPECT_EQ(count(sb.sshd_log(), "Postponed publickey"), 0);
+  // A push to the impostor: refused the same way, not one byte of the file sent.
+  const TempDir local;
+  write_text(local.path() + "/secret.bin", std::string(1 << 20, 's'));
+  auto push = sb.ec2dl({"push", "secret.bin", "~/pushed/"}, {.cwd = local.path()});
+  EXPECT_EQ(push.status, 255) << push.err;
+  EXPECT_NE(push.err.find("HOST KEY CHANGED"), std::string::npos) << push.err;
+  EXPECT_EQ(count(sb.sshd_log(), "Accepted publickey"), accepted_before);
   sb.control("restart-sshd");
   EXPECT_NE(sb.as_user("test -e marker").status, 0);
+  EXPECT_NE(sb.as_user("test -e pushed").status, 0);
   EXPECT_EQ(read_text(sb.client_home() + "/.ssh/known_hosts"), read_text(sb.known_hosts()));
   EXPECT_EQ(sb.ec2dl({"exec", "--", "true"}).status, 0);
 }
@@ -116,6 +125,28 @@ TEST(Secrets, PassphraseAndKeyMaterialNeverReachTheDebugLog) {
     pos = end == std::string::npos ? key.size() : end + 1;
   }
   fs::remove_all(dir);
+}
+
+// The registry on the server is private whatever the user's umask: ~/.ec2dl is 0700 and
+// nothing under it can be read by group or others (commands and environments can hold
+// secrets).
+TEST(Registry, IsPrivateUnderAPermissiveUmask) {
+  auto& sb = sandbox();
+  ASSERT_EQ(sb.ec2dl({"exec", "--", "umask"}).out, "0022\n");  // what a session starts with
+  auto run = sb.ec2dl({"run", "-q", "--env", "TOKEN=s3cr3t", "--", "sh", "-c",
+                       "echo hi; touch \"$HOME/made-by-job\""});
+  ASSERT_EQ(run.status, 0) << run.err;
+  std::string id = run.out;
+  while (!id.empty() && id.back() == '\n') {
+    id.pop_back();
+  }
+  ASSERT_EQ(sb.ec2dl({"wait", id}).status, 0);
+  EXPECT_EQ(sb.as_user("stat -c %a .ec2dl").out, "700\n");
+  const auto all = sb.as_user("find .ec2dl | wc -l").out;
+  EXPECT_GT(std::stoi(all), 3) << "the registry holds the job's folder and files";
+  EXPECT_EQ(sb.as_user("find .ec2dl -perm /077").out, "");
+  // The job itself keeps the user's umask.
+  EXPECT_EQ(sb.as_user("stat -c %a made-by-job").out, "644\n");
 }
 
 }  // namespace
