@@ -17,6 +17,7 @@
 #include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/ssh/channel.hpp"
 #include "ec2dl/ssh/handles.hpp"
+#include "ec2dl/ssh/known_hosts.hpp"
 #include "ec2dl/ssh/session.hpp"
 #include "ec2dl/ui/style.hpp"
 #include "ec2dl/ui/table.hpp"
@@ -58,27 +59,13 @@ std::string fix_prefix(const core::Context& ctx) {
 
 // Where `name` is recorded in the known_hosts files: "FILE:LINE", or empty.
 std::string known_host_entry(const std::vector<std::string>& files, const std::string& name) {
-  for (const auto& file : files) {
-    const auto text = util::read_file(file, 64u << 20);
-    if (!text) {
-      continue;
-    }
-    int line_no = 0;
-    for (const auto& raw : util::split(*text, '\n')) {
-      ++line_no;
-      const auto line = std::string(util::trim(raw));
-      if (line.empty() || line[0] == '#' || line[0] == '@') {
-        continue;
-      }
-      ssh_knownhosts_entry* raw_entry = nullptr;
-      const int rc = ssh_known_hosts_parse_line(name.c_str(), line.c_str(), &raw_entry);
-      ssh::KnownHostsEntryHandle entry(raw_entry);
-      if (rc == SSH_OK && entry) {
-        return fmt::format("{}:{}", file, line_no);
-      }
-    }
-  }
-  return {};
+  std::string where;
+  ssh::for_each_host_entry(files, name,
+                           [&](const std::string& file, int line, const ssh_knownhosts_entry&) {
+                             where = fmt::format("{}:{}", file, line);
+                             return false;
+                           });
+  return where;
 }
 
 void check_config(Checks& c, const core::Context& ctx, bool* config_ok) {

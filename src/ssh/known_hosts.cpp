@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 
 #include "ec2dl/ssh/prompt.hpp"
 #include "ec2dl/util/fs.hpp"
@@ -52,10 +53,9 @@ std::string short_type(const std::string& type) {
 
 }  // namespace
 
-HostKeyLookup lookup_host_key(const std::vector<std::string>& files, const std::string& name,
-                              ssh_key key) {
-  HostKeyLookup result;
-  bool changed_found = false;
+void for_each_host_entry(
+    const std::vector<std::string>& files, const std::string& name,
+    const std::function<bool(const std::string&, int, const ssh_knownhosts_entry&)>& visit) {
   for (const auto& file : files) {
     const auto text = util::read_file(file, 64u << 20);
     if (!text) {
@@ -74,22 +74,37 @@ HostKeyLookup lookup_host_key(const std::vector<std::string>& files, const std::
       if (rc != SSH_OK || !entry || entry->publickey == nullptr) {
         continue;
       }
-      if (ssh_key_cmp(key, entry->publickey, SSH_KEY_CMP_PUBLIC) == 0) {
-        result.status = HostKeyLookup::Status::known;
-        result.file = file;
-        result.line = line_no;
-        return result;
-      }
-      if (!changed_found && ssh_key_type(entry->publickey) == ssh_key_type(key)) {
-        changed_found = true;
-        result.file = file;
-        result.line = line_no;
-        result.old_type = key_type(entry->publickey);
-        result.old_fingerprint = key_fingerprint(entry->publickey);
+      if (!visit(file, line_no, *entry)) {
+        return;
       }
     }
   }
-  result.status = changed_found ? HostKeyLookup::Status::changed : HostKeyLookup::Status::unknown;
+}
+
+HostKeyLookup lookup_host_key(const std::vector<std::string>& files, const std::string& name,
+                              ssh_key key) {
+  HostKeyLookup result;
+  bool changed_found = false;
+  for_each_host_entry(files, name,
+                      [&](const std::string& file, int line_no, const ssh_knownhosts_entry& entry) {
+                        if (ssh_key_cmp(key, entry.publickey, SSH_KEY_CMP_PUBLIC) == 0) {
+                          result.status = HostKeyLookup::Status::known;
+                          result.file = file;
+                          result.line = line_no;
+                          return false;
+                        }
+                        if (!changed_found && ssh_key_type(entry.publickey) == ssh_key_type(key)) {
+                          changed_found = true;
+                          result.file = file;
+                          result.line = line_no;
+                          result.old_type = key_type(entry.publickey);
+                          result.old_fingerprint = key_fingerprint(entry.publickey);
+                        }
+                        return true;
+                      });
+  if (result.status != HostKeyLookup::Status::known) {
+    result.status = changed_found ? HostKeyLookup::Status::changed : HostKeyLookup::Status::unknown;
+  }
   return result;
 }
 

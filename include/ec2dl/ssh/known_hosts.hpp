@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,13 @@ struct HostKeyLookup {
 // "SHA256:..." fingerprint and "ssh-ed25519"-style type of a public key.
 std::string key_fingerprint(ssh_key key);
 std::string key_type(ssh_key key);
+
+// Calls `visit(file, line, entry)` for each entry that names `name` ("host" or
+// "[host]:port") in the files, in order, until it returns false. Files that do not exist,
+// comments and @-marked lines are skipped.
+void for_each_host_entry(
+    const std::vector<std::string>& files, const std::string& name,
+    const std::function<bool(const std::string&, int, const ssh_knownhosts_entry&)>& visit);
 
 // Looks `key` up for `name` ("host" or "[host]:port") in the files, in order. A file that
 // does not exist is skipped. A recorded key of the same type that differs is `changed`.
