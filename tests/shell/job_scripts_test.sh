@@ -124,6 +124,60 @@ if job launch '~/.reg' '' '' '' '' x 'exec x' "$wrapper" '' 0 no-such-cmd-xyz 2>
 fi
 [ "$(ls "$HOME/.reg/jobs" | wc -l)" = "$n" ] || fail "a refused launch left a folder"
 
+# 8. --check, before a push: a missing working folder or SCRIPT and a relative program are
+#    left to the launch (the push brings them), a missing program is refused; GPU facts are
+#    printed and the answer read; nothing is created.
+if ! job launch --check '~/.chk' '~/nope' '' '' '' x 'exec x' '' 'run.sh' 0 ./run.sh \
+  </dev/null 2>/dev/null; then
+  fail "--check refused what the push brings"
+fi
+if job launch --check '~/.chk' '' '' '' '' x 'exec x' '' '' 0 no-such-cmd-xyz 2>/dev/null; then
+  fail "--check accepted a missing program"
+fi
+if job launch --check '~/.chk' '' '' '' '' x 'exec x' '' '' 0 /no/such/python 2>/dev/null; then
+  fail "--check accepted a missing absolute program"
+fi
+facts=$(echo 0 | job launch --check '~/.chk' '' '' '' '?' x 'exec x' '' '' 0 true 2>&1)
+case $facts in *@gpus*@choose) ;; *) fail "--check with ? printed: $facts" ;; esac
+[ -e "$HOME/.chk" ] && fail "--check created the registry"
+
+# 9. Kill with a signal that does not end the job, no grace and no KILL: it returns while
+#    the job goes on (timeout catches a kill that waits for the job to end).
+jobscript=$(cat <<'EOF'
+exec sh -c 'trap "echo got >\$HOME/usr1.out" USR1; while :; do sleep 0.1; done'
+EOF
+)
+set -- $(launch '~/.reg' '' usr1 "$jobscript" true)
+usr1=$1 upid=$2
+kill_usr1=$(timeout 8 "$sh_" -c "$(cat "$scripts/job_lib.sh" "$scripts/job_kill.sh")" \
+  ec2dl-job_kill '~/.reg' USR1 0 0 "$usr1")
+[ "$kill_usr1" = "$usr1 signalled" ] || fail "kill USR1: $kill_usr1"
+wait_for "$HOME/usr1.out" || fail "the job did not get USR1"
+kill -0 "$upid" 2>/dev/null || fail "USR1 ended the job"
+[ -e "$HOME/.reg/jobs/$usr1/exit" ] && fail "USR1: exit record"
+job kill '~/.reg' KILL 0 0 "$usr1" >/dev/null
+wait_for "$HOME/.reg/jobs/$usr1/exit" || fail "KILL: no exit record"
+
+# 10. Listing with processes: a command line holding "python" is listed, whatever the
+#     process's name; ec2dl's own scripts (the listing included) and their children are not.
+setsid sh -c 'sleep 600; :' fake-python-entry </dev/null >/dev/null 2>&1 &
+entry=$!
+setsid /bin/sh -c '# a script of ec2dl that says python
+sh -c "sleep 600; :" python-child-of-a-script; :' ec2dl-x </dev/null >/dev/null 2>&1 &
+plumbing=$!
+i=0
+until pgrep -f python-child-of-a-script >/dev/null || [ "$i" -ge 100 ]; do
+  sleep 0.1
+  i=$((i + 1))
+done
+procs=$(job list '~/.reg' 1 | tr '\0' '\n')
+case $procs in *"sh -c sleep 600; : fake-python-entry"*) ;; *) fail "python entry not listed" ;; esac
+case $procs in *python-child-of-a-script* | *"a script of ec2dl"* | *"Lists jobs"*)
+  fail "ec2dl's own scripts listed" ;;
+esac
+kill "$entry" "$plumbing" 2>/dev/null
+pkill -f python-child-of-a-script
+
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s) under $sh_" >&2
   exit 1

@@ -6,6 +6,9 @@
 #   ESCALATE  1: send KILL to what is left of a job after GRACE; 0: only wait
 # Prints one line per job: "ID ended" (it had already ended), "ID gone" (its process was
 # not running), "ID signalled" (it got SIGNAL), "ID killed" (it needed KILL after GRACE).
+# With GRACE 0, ESCALATE 0 and a SIGNAL other than KILL it returns as soon as the signals
+# are sent (a signal such as USR1 need not end the job); otherwise it then waits up to 5 s
+# for the exit records, so a listing right after is final.
 # A process counts as the job's only while the job's main process runs with its recorded
 # start time, or when it was seen in the job's session at the first signal (same pid and
 # start time), so a reused pid is never signalled.
@@ -98,6 +101,9 @@ for t in $targets; do
 done
 
 # Give the wrappers a moment to write the exit records, so a listing right after is final.
+if [ "$grace" = 0 ] && [ "$escalate" = 0 ] && [ "$sig" != KILL ] && [ "$sig" != 9 ]; then
+  exit 0
+fi
 i=0
 while [ "$i" -lt 25 ] && [ -n "$targets" ]; do
   waiting=0

@@ -1,6 +1,10 @@
 # Starts a detached job and registers it. Runs after job_lib.sh (the client sends both).
-# Usage: job_launch.sh BASE WORKDIR LOG NAME GPUS COMMAND JOBSCRIPT WRAPPER SCRIPT NENV
-#                      ENV... ARGV...
+# Usage: job_launch.sh [--check] BASE WORKDIR LOG NAME GPUS COMMAND JOBSCRIPT WRAPPER SCRIPT
+#                      NENV ENV... ARGV...
+#   --check   only check, before SCRIPT is pushed: the program and, with GPUS "?", print the
+#             GPU facts and read a choice as below (without the lock); a missing WORKDIR or
+#             SCRIPT and a program given by a relative path are left to the launch (the push
+#             brings them). Starts and writes nothing; status 0 when nothing is wrong.
 #   BASE      registry base folder ("~/.ec2dl"); jobs go to BASE/jobs/ID
 #   WORKDIR   working folder; empty: $HOME; relative: under $HOME
 #   LOG       log file; empty: BASE/jobs/ID/output.log; relative: under WORKDIR
@@ -22,6 +26,11 @@ fail() {
   printf '%s\n' "$*" >&2
   exit 1
 }
+check=0
+if [ "${1:-}" = --check ]; then
+  check=1
+  shift
+fi
 base=$(expand_tilde "$1")
 workdir=$2 log=$3 name=$4 gpus=$5 display=$6 jobscript=$7 wrapper=$8 script=$9
 shift 9
@@ -49,10 +58,13 @@ case $workdir in
   /*) ;;
   *) workdir=$HOME/$workdir ;;
 esac
-cd -- "$workdir" 2>/dev/null || fail "working folder $workdir does not exist on the server"
-workdir=$(pwd)
+if cd -- "$workdir" 2>/dev/null; then
+  workdir=$(pwd)
+elif [ "$check" = 0 ]; then
+  fail "working folder $workdir does not exist on the server"
+fi
 
-if [ -n "$script" ]; then
+if [ -n "$script" ] && [ "$check" = 0 ]; then
   s=$(expand_tilde "$script")
   [ -f "$s" ] || fail "no file $script in $workdir on the server"
 fi
@@ -66,25 +78,25 @@ for word in "$@"; do
   case $word in PATH=*) path_given=1 ;; esac
 done
 if [ "$path_given" = 0 ]; then
-  case $1 in
+  prog=$1
+  case $prog in
+    /* | \~/*) ;;
+    */*) [ "$check" = 0 ] || prog=true ;; # may come with the push: the launch checks it
+  esac
+  case $prog in
     */*)
-      p=$(expand_tilde "$1")
+      p=$(expand_tilde "$prog")
       if [ ! -f "$p" ] || [ ! -x "$p" ]; then
-        fail "$1 is not an executable file on the server"
+        fail "$prog is not an executable file on the server"
       fi
       ;;
-    *) command -v "$1" >/dev/null 2>&1 || fail "$1: command not found on the server" ;;
+    *) command -v "$prog" >/dev/null 2>&1 || fail "$prog: command not found on the server" ;;
   esac
 fi
 
-umask 077
-mkdir -p -- "$base/jobs" || fail "cannot create $base/jobs"
-
-if [ "$gpus" = "?" ]; then
-  if command -v flock >/dev/null 2>&1; then
-    exec 9>>"$base/gpu.lock"
-    flock -w 120 9 || fail "another launch has held $base/gpu.lock for 2 minutes"
-  fi
+# gpu_facts: prints the GPU facts (nvidia-smi's GPUs and compute processes, the GPUs of
+# running jobs) ending with "@choose", then sets $gpus to the line read from stdin.
+gpu_facts() {
   current_boot
   echo "@gpus"
   nvidia-smi --query-gpu=index,uuid,memory.free,memory.total --format=csv,nounits 2>&1
@@ -106,6 +118,22 @@ if [ "$gpus" = "?" ]; then
   echo "@choose"
   gpus=
   IFS= read -r gpus || exit 1
+}
+
+if [ "$check" = 1 ]; then
+  [ "$gpus" = "?" ] && gpu_facts
+  exit 0
+fi
+
+umask 077
+mkdir -p -- "$base/jobs" || fail "cannot create $base/jobs"
+
+if [ "$gpus" = "?" ]; then
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>>"$base/gpu.lock"
+    flock -w 120 9 || fail "another launch has held $base/gpu.lock for 2 minutes"
+  fi
+  gpu_facts
   [ -n "$gpus" ] || exit 0
 fi
 case $gpus in *[!0-9A-Za-z,-]*) fail "bad GPU list: $gpus" ;; esac

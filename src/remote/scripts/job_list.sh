@@ -1,6 +1,8 @@
 # Lists jobs as NUL-separated key/value pairs. Runs after job_lib.sh.
 # Usage: job_list.sh BASE PROCS [ID...]
-#   No IDs: every job under BASE/jobs. PROCS=1 adds the python processes of the server.
+#   No IDs: every job under BASE/jobs. PROCS=1 adds the python processes of the server:
+#   those named python* or *.py and those whose command line holds "python" (torchrun,
+#   accelerate, deepspeed, jupyter: python entry points), less ec2dl's own (see ours).
 # Output: a header (now, boot, home[, btime, hz]), then per job "id" followed by its fields
 # (missing, state, name, command, workdir, log, gpus, pid, started, exit), then per process
 # "proc" followed by sid, start, user, comm, cmd. Text read from files is bounded (head -c)
@@ -56,6 +58,20 @@ else
   done
 fi
 
+# command_line PID: the first 4 KiB of PID's command line, words separated by spaces.
+command_line() {
+  head -c 4096 -- "/proc/$1/cmdline" 2>/dev/null | tr '\0' ' '
+}
+
+# ours CMD: true when the command line CMD is ec2dl's own: a script it sent (`/bin/sh -c`
+# of a text that starts with a comment line, as all of them do) or a job's supervisor
+# (`/bin/sh DIR/wrapper.sh ...`).
+ours() {
+  case ${1%% *} in *sh) ;; *) return 1 ;; esac
+  case ${1#* } in "-c # "* | */wrapper.sh" "*) return 0 ;; esac
+  return 1
+}
+
 if [ "$procs" = 1 ]; then
   btime=
   while read -r key val; do
@@ -65,13 +81,22 @@ if [ "$procs" = 1 ]; then
     fi
   done </proc/stat
   printf '%s\0%s\0' btime "$btime" hz "$(getconf CLK_TCK 2>/dev/null || echo 100)"
+  # The processes whose command line holds "python"; "pytho[n]" keeps grep from matching
+  # its own command line.
+  hits=" $(grep -l -s -e 'pytho[n]' /proc/[0-9]*/cmdline 2>/dev/null | tr '\n' ' ') "
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     comm=
     IFS= read -r comm 2>/dev/null <"$p/comm" || continue
-    case $comm in python* | *.py) ;; *) continue ;; esac
+    case $comm in
+      python* | *.py) ;;
+      *) case $hits in *" $p/cmdline "*) ;; *) continue ;; esac ;;
+    esac
     proc_stat "$pid" || continue
-    cmd=$(head -c 4096 -- "$p/cmdline" 2>/dev/null | tr '\0' ' ')
+    cmd=$(command_line "$pid")
+    ours "$cmd" && continue
+    # A child of one of ec2dl's scripts (its session leader is the script).
+    [ "$proc_sid" != "$pid" ] && ours "$(command_line "$proc_sid")" && continue
     user=$(stat -c %U -- "$p" 2>/dev/null)
     printf '%s\0%s\0' proc "$pid" sid "$proc_sid" start "$proc_start" user "$user" \
       comm "$comm" cmd "$cmd"
