@@ -4,8 +4,8 @@
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/common.hpp"
+#include "ec2dl/cli/transfer_view.hpp"
 #include "ec2dl/transfer/sync.hpp"
-#include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::pull_cmd {
@@ -23,7 +23,7 @@ void setup(CLI::App& app, Options& options) {
       "Examples:\n"
       "  ec2dl pull '~/*.png' .                # quote globs: the server expands them\n"
       "  ec2dl pull '~/results' ./out          # ./out/results/...\n"
-      "  ec2dl pull ~/model.pt ./best.pt       # one file, new name\n"
+      "  ec2dl pull '~/model.pt' ./best.pt     # one file, new name\n"
       "  ec2dl pull 7 'checkpoints/*.pt'       # from job 7's working directory into .\n"
       "  ec2dl pull --job train -t runs/ logs metrics.csv\n"
       "Relative REMOTE paths start in the server's home folder. When the first of two or more\n"
@@ -57,15 +57,8 @@ int run(const Options& options, core::Context& ctx) {
   auto summary = transfer::run_pull(*session, request);
   if (!summary) {
     auto error = summary.error();
-    const auto home = util::home_dir();
-    if (error.kind() == core::ErrorKind::not_found && home != "/" && error.hint().empty()) {
-      for (const auto& op : request.operands) {
-        if (op.starts_with(home + "/")) {
-          error = error.with_hint(
-              "your shell turned ~ into your local home folder; quote remote paths ('~/...')");
-          break;
-        }
-      }
+    if (error.kind() == core::ErrorKind::not_found) {
+      error = with_quoting_hint(std::move(error), request.operands);
     }
     if (error.kind() == core::ErrorKind::interrupted) {
       error = error.with_hint(

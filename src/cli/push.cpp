@@ -4,10 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/common.hpp"
+#include "ec2dl/cli/transfer_view.hpp"
 #include "ec2dl/transfer/progress.hpp"
-#include "ec2dl/transfer/report.hpp"
 #include "ec2dl/transfer/sync.hpp"
-#include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::push_cmd {
@@ -65,17 +64,19 @@ transfer::SyncOptions sync_options(const TransferFlags& flags, const core::Conte
   if (flags.verify && flags.dry_run) {
     problems.push_back("--verify and --dry-run do not go together");
   }
-  o.progress = ctx.stderr_tty() && !ctx.options().quiet && !ctx.options().json &&
-               !flags.no_progress && !flags.dry_run;
+  if (ctx.stderr_tty() && !ctx.options().quiet && !ctx.options().json && !flags.no_progress &&
+      !flags.dry_run) {
+    o.progress = stderr_progress();
+  }
   return o;
 }
 
 int report_outcome(const transfer::Summary& summary, const core::Context& ctx) {
   const bool quiet = ctx.options().quiet;
   if (ctx.options().json) {
-    fmt::print("{}\n", transfer::summary_json(summary).dump());
+    fmt::print("{}\n", summary_json(summary).dump());
   } else if (summary.dry_run) {
-    for (const auto& line : summary.plan) {
+    for (const auto& line : plan_lines(summary.plan)) {
       fmt::print("{}\n", line);
     }
   }
@@ -93,7 +94,7 @@ int report_outcome(const transfer::Summary& summary, const core::Context& ctx) {
     fmt::print(stderr, "ec2dl: error: {}\n", util::sanitize_for_terminal(f));
   }
   if (!quiet) {
-    fmt::print(stderr, "{}\n", util::sanitize_for_terminal(transfer::summary_line(summary)));
+    fmt::print(stderr, "{}\n", util::sanitize_for_terminal(summary_line(summary)));
   }
   return summary.failures.empty() ? core::k_exit_ok : core::k_exit_failed;
 }
@@ -119,15 +120,16 @@ void setup(CLI::App& app, Options& options) {
   add_transfer_flags(app, options.flags, true);
   app.footer(
       "Examples:\n"
-      "  ec2dl push script.py                 # ~/script.py on the server\n"
-      "  ec2dl push data ~/proj               # ~/proj/data/...\n"
-      "  ec2dl push src/ ~/proj/src --delete  # mirror src's contents\n"
-      "  ec2dl push -t ~/proj *.py config.yaml\n"
-      "  ec2dl push --dry-run --exclude '*.ckpt' . ~/proj\n"
+      "  ec2dl push script.py                   # ~/script.py on the server\n"
+      "  ec2dl push data '~/proj'               # ~/proj/data/...\n"
+      "  ec2dl push src/ '~/proj/src' --delete  # mirror src's contents\n"
+      "  ec2dl push -t '~/proj' *.py config.yaml\n"
+      "  ec2dl push --dry-run --exclude '*.ckpt' . '~/proj'\n"
       "A folder with a trailing '/' sends its contents; without, the folder itself. With two or\n"
       "more paths and no -t, the last is the destination. Unchanged files (same size and mtime)\n"
       "are skipped; every file appears under its final name only when complete; an interrupted\n"
-      "large file resumes on the next run. .ec2dlignore files (gitignore syntax) are honoured.");
+      "large file resumes on the next run. .ec2dlignore files (gitignore syntax) are honoured.\n"
+      "Quote remote paths that start with ~ ('~/proj'): your shell would expand them here.");
 }
 
 int run(const Options& options, core::Context& ctx) {
@@ -172,13 +174,7 @@ int run(const Options& options, core::Context& ctx) {
   }
   auto summary = transfer::run_push(*session, *prepared);
   if (!summary) {
-    auto error = summary.error();
-    const auto home = util::home_dir();
-    if (home != "/" && error.hint().empty() && prepared->request.dest.starts_with(home + "/")) {
-      error = error.with_hint(
-          "your shell turned ~ into your local home folder; quote remote paths ('~/...')");
-    }
-    return report_transfer_error(error);
+    return report_transfer_error(with_quoting_hint(summary.error(), {prepared->request.dest}));
   }
   return report_outcome(*summary, ctx);
 }

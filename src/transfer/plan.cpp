@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <set>
 
-#include "ec2dl/ui/table.hpp"
-
 namespace ec2dl::transfer {
 
 std::string join_path(std::string_view folder, std::string_view name) {
@@ -395,39 +393,30 @@ std::string display_path(std::string_view path) {
   return out;
 }
 
-std::vector<std::string> describe_plan(const Plan& plan, const Layout& layout) {
-  std::vector<std::string> lines;
+std::vector<PlanEntry> describe_plan(const Plan& plan, const Layout& layout) {
+  std::vector<PlanEntry> entries;
   for (const auto& step : plan.steps) {
-    const auto rel = display_path(step.rel);
-    switch (step.action) {
-      case Action::remove:
-        lines.push_back(fmt::format("delete  {}", rel));
-        break;
-      case Action::mkdir:
-        lines.push_back(fmt::format("mkdir   {}/", rel));
-        break;
-      case Action::send:
-        lines.push_back(fmt::format(
-            "send    {}  ({}, {})", rel,
-            ui::human_bytes(static_cast<double>(layout.items[step.item].info.size)), step.why));
-        break;
-      case Action::link:
-        lines.push_back(
-            fmt::format("link    {} -> {}", rel, display_path(layout.items[step.item].info.link)));
-        break;
-      case Action::attrs:
-        lines.push_back(fmt::format("attrs   {}  (mode {:04o}, {})", rel,
-                                    layout.items[step.item].info.mode, step.why));
-        break;
-      case Action::dir_attrs:
-        if (step.why == "mode" || step.why == "mtime") {
-          lines.push_back(fmt::format("attrs   {}/  (mode {:04o}, {})", rel,
-                                      layout.items[step.item].info.mode, step.why));
-        }
-        break;
+    PlanEntry entry;
+    entry.action = step.action;
+    entry.path = display_path(step.rel);
+    if (step.action != Action::remove) {
+      const auto& info = layout.items[step.item].info;
+      entry.size = step.action == Action::send ? info.size : 0;
+      entry.mode = info.mode;
+      if (step.action == Action::link) {
+        entry.target = display_path(info.link);
+      }
     }
+    if (step.action == Action::send || step.action == Action::attrs ||
+        step.action == Action::dir_attrs) {
+      entry.why = step.why;
+    }
+    if (step.action == Action::dir_attrs && step.why != "mode" && step.why != "mtime") {
+      continue;
+    }
+    entries.push_back(std::move(entry));
   }
-  return lines;
+  return entries;
 }
 
 }  // namespace ec2dl::transfer

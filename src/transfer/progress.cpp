@@ -1,76 +1,15 @@
 #include "ec2dl/transfer/progress.hpp"
 
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <fmt/format.h>
-
-#include <cmath>
+#include <cctype>
 #include <ctime>
 
-#include "ec2dl/ui/table.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "ec2dl/util/time.hpp"
 
 namespace ec2dl::transfer {
 
-namespace {
-
-std::string eta_text(double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) {
-    return "--";
-  }
-  const auto s = static_cast<std::int64_t>(seconds + 0.5);
-  if (s < 60) {
-    return fmt::format("{}s", s);
-  }
-  if (s < 3600) {
-    return fmt::format("{}m{:02}s", s / 60, s % 60);
-  }
-  return fmt::format("{}h{:02}m", s / 3600, (s % 3600) / 60);
-}
-
-std::size_t terminal_width() {
-  winsize ws{};
-  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
-    return ws.ws_col;
-  }
-  return 80;
-}
-
-}  // namespace
-
-std::string human_rate(std::uint64_t bytes, double seconds) {
-  if (seconds <= 0) {
-    return ui::human_bytes(static_cast<double>(bytes)) + "/s";
-  }
-  return ui::human_bytes(static_cast<double>(bytes) / seconds) + "/s";
-}
-
-std::string render_progress(const ProgressState& st, std::size_t width) {
-  const double fraction =
-      st.bytes_total > 0 ? static_cast<double>(st.bytes_done) / static_cast<double>(st.bytes_total)
-      : st.files_total > 0
-          ? static_cast<double>(st.files_done) / static_cast<double>(st.files_total)
-          : 1.0;
-  const double rate = st.seconds > 0 ? static_cast<double>(st.bytes_done) / st.seconds : 0;
-  const double eta =
-      rate > 0
-          ? static_cast<double>(st.bytes_total - std::min(st.bytes_total, st.bytes_done)) / rate
-          : NAN;
-  std::string line =
-      fmt::format("{:>4.0f}% {} {} / {}  {}/{} files  {}  ETA {}", std::min(fraction, 1.0) * 100.0,
-                  ui::bar(fraction, 20), ui::human_bytes(static_cast<double>(st.bytes_done)),
-                  ui::human_bytes(static_cast<double>(st.bytes_total)), st.files_done,
-                  st.files_total, human_rate(st.bytes_done, st.seconds), eta_text(eta));
-  if (width > 0 && line.size() >= width) {
-    line = util::truncate_display(line, width - 1);
-  }
-  return line;
-}
-
-Progress::Progress(bool enabled, std::uint64_t bytes_total, std::size_t files_total)
-    : m_enabled(enabled), m_start_ms(util::monotonic_ms()) {
+Progress::Progress(ProgressView* view, std::uint64_t bytes_total, std::size_t files_total)
+    : m_view(view), m_start_ms(util::monotonic_ms()) {
   m_state.bytes_total = bytes_total;
   m_state.files_total = files_total;
 }
@@ -94,7 +33,7 @@ void Progress::add_file() {
 }
 
 void Progress::draw(bool force) {
-  if (!m_enabled) {
+  if (m_view == nullptr) {
     return;
   }
   const auto now = util::monotonic_ms();
@@ -103,16 +42,12 @@ void Progress::draw(bool force) {
   }
   m_last_draw_ms = now;
   m_state.seconds = static_cast<double>(now - m_start_ms) / 1000.0;
-  fmt::print(stderr, "\r{}\x1b[K", render_progress(m_state, terminal_width()));
-  std::fflush(stderr);
-  m_drawn = true;
+  m_view->draw(m_state);
 }
 
 void Progress::clear() {
-  if (m_enabled && m_drawn) {
-    fmt::print(stderr, "\r\x1b[K");
-    std::fflush(stderr);
-    m_drawn = false;
+  if (m_view != nullptr) {
+    m_view->clear();
   }
 }
 

@@ -5,10 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "ec2dl/cli/transfer_view.hpp"
 #include "ec2dl/transfer/hash.hpp"
 #include "ec2dl/transfer/plan.hpp"
 #include "ec2dl/transfer/progress.hpp"
-#include "ec2dl/transfer/report.hpp"
 #include "ec2dl/transfer/tar.hpp"
 
 namespace ec2dl::transfer {
@@ -283,8 +283,28 @@ TEST(Plan, DescriptionListsEveryChange) {
   auto r = root("p", {{"", dir()}, {"a", file(2048)}, {"l", link("a")}});
   auto layout = make_layout({r}, "~", true, true);
   auto plan = make_plan(layout, {{"p", dir()}, {"p/gone", file(1)}}, {.delete_extra = true});
-  const auto lines = describe_plan(plan, layout);
-  EXPECT_EQ(lines, (V{"delete  p/gone", "send    p/a  (2.0 KiB, new)", "link    p/l -> a"}));
+  const auto entries = describe_plan(plan, layout);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[1].action, Action::send);
+  EXPECT_EQ(entries[1].path, "p/a");
+  EXPECT_EQ(entries[1].size, 2048u);
+  EXPECT_EQ(entries[1].why, "new");
+  EXPECT_EQ(entries[2].target, "a");
+  EXPECT_EQ(cli::plan_lines(entries),
+            (V{"delete  p/gone", "send    p/a  (2.0 KiB, new)", "link    p/l -> a"}));
+}
+
+TEST(Plan, ListingLinesOfEveryKind) {
+  EXPECT_EQ(cli::plan_line({.action = Action::mkdir, .path = "data/new"}), "mkdir   data/new/");
+  EXPECT_EQ(
+      cli::plan_line({.action = Action::attrs, .path = "run.sh", .why = "mode", .mode = 0755}),
+      "attrs   run.sh  (mode 0755, mode)");
+  EXPECT_EQ(
+      cli::plan_line({.action = Action::dir_attrs, .path = "data", .why = "mtime", .mode = 0700}),
+      "attrs   data/  (mode 0700, mtime)");
+  EXPECT_EQ(
+      cli::plan_line({.action = Action::send, .path = "a.csv", .size = 1258291, .why = "mtime"}),
+      "send    a.csv  (1.2 MiB, mtime)");
 }
 
 TEST(DisplayPath, EscapesWhatATerminalWouldInterpret) {
@@ -301,13 +321,13 @@ TEST(Progress, LineShowsBytesFilesRateAndEta) {
                    .files_done = 1,
                    .files_total = 4,
                    .seconds = 4};
-  const auto line = render_progress(st);
+  const auto line = cli::render_progress(st);
   EXPECT_NE(line.find("50%"), std::string::npos) << line;
   EXPECT_NE(line.find("512 MiB / 1.0 GiB"), std::string::npos) << line;
   EXPECT_NE(line.find("1/4 files"), std::string::npos) << line;
   EXPECT_NE(line.find("128 MiB/s"), std::string::npos) << line;
   EXPECT_NE(line.find("ETA 4s"), std::string::npos) << line;
-  EXPECT_LE(render_progress(st, 40).size(), 40u + 2);  // "…" is 3 bytes, 1 column
+  EXPECT_LE(cli::render_progress(st, 40).size(), 40u + 2);  // "…" is 3 bytes, 1 column
 }
 
 TEST(Summary, OneLineSaysWhatHappened) {
@@ -320,23 +340,24 @@ TEST(Summary, OneLineSaysWhatHappened) {
   s.files_unchanged = 10;
   s.deleted = {"~/proj/old"};
   s.bytes_resumed = 1 << 20;
-  EXPECT_EQ(summary_line(s),
+  EXPECT_EQ(cli::summary_line(s),
             "pushed 3 files (3.0 MiB) to ~/proj in 2.0 s (1.5 MiB/s); 10 unchanged; 1 deleted; "
             "resumed after 1.0 MiB");
   Summary idle;
   idle.direction = "pull";
   idle.destination = "out";
   idle.files_unchanged = 4;
-  EXPECT_EQ(summary_line(idle), "pull: nothing to do, out is up to date; 4 unchanged");
+  EXPECT_EQ(cli::summary_line(idle), "pull: nothing to do, out is up to date; 4 unchanged");
   idle.failures = {"could not read x"};
-  EXPECT_EQ(summary_line(idle).find("up to date"), std::string::npos) << summary_line(idle);
+  EXPECT_EQ(cli::summary_line(idle).find("up to date"), std::string::npos)
+      << cli::summary_line(idle);
   Summary dry;
   dry.direction = "pull";
   dry.destination = ".";
   dry.dry_run = true;
   dry.files_sent = 1;
   dry.bytes_sent = 10;
-  EXPECT_EQ(summary_line(dry), "dry run: would fetch 1 file (10 B) into .");
+  EXPECT_EQ(cli::summary_line(dry), "dry run: would fetch 1 file (10 B) into .");
 }
 
 TEST(Summary, JsonPathsAreAlwaysValidUtf8) {
@@ -345,7 +366,7 @@ TEST(Summary, JsonPathsAreAlwaysValidUtf8) {
   s.destination = "bad\xff";
   s.deleted = {display_path("x\xfe")};
   s.failures = {"read a\x80: denied"};
-  const auto j = summary_json(s);
+  const auto j = cli::summary_json(s);
   EXPECT_EQ(j["destination"], "bad\\xff");
   EXPECT_NO_THROW((void)j.dump());
   EXPECT_EQ(j["failures"][0], "read a\\x80: denied");

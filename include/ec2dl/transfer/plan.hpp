@@ -115,8 +115,18 @@ Plan make_plan(const Layout& layout, const DestTree& dest, const PlanOptions& op
 // and invalid UTF-8 bytes written as C escapes (\\, \n, \t, \xHH).
 std::string display_path(std::string_view path);
 
-// The plan as text lines, one per step ("send    a/b.txt  (12 B, new)"), paths shown with
-// display_path. Folders whose own mode and mtime are already right are not listed.
-std::vector<std::string> describe_plan(const Plan& plan, const Layout& layout);
+// One change of a plan, as data for a listing.
+struct PlanEntry {
+  Action action = Action::send;  // attrs of a folder come as dir_attrs
+  std::string path;              // display_path of the destination rel
+  std::uint64_t size = 0;        // send: the file's size
+  std::string why;               // send, attrs: "new", "size", "mtime", "content", "type", "mode"
+  std::string target;            // link: where it points, in display form
+  std::uint32_t mode = 0;        // attrs, dir_attrs: the mode set
+};
+
+// What the plan changes, one entry per step, paths shown with display_path. Folders whose
+// own mode and mtime are already right are not listed.
+std::vector<PlanEntry> describe_plan(const Plan& plan, const Layout& layout);
 
 }  // namespace ec2dl::transfer

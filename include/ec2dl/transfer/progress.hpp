@@ -16,32 +16,33 @@ struct ProgressState {
   double seconds = 0;  // since the start
 };
 
-// One status line: "  42% [####......] 420 MiB / 1.0 GiB  3/12 files  98 MiB/s  ETA 6s",
-// cut to `width` columns (0: no limit).
-std::string render_progress(const ProgressState& state, std::size_t width = 0);
+// Where the progress of a transfer is shown (a status line on a terminal): draw() at most
+// 10 times a second while it runs, clear() before other messages and at the end.
+class ProgressView {
+ public:
+  virtual ~ProgressView() = default;
+  virtual void draw(const ProgressState& state) = 0;
+  virtual void clear() = 0;
+};
 
-// "12 MiB/s" for a byte count over a duration (0 s: the bytes as they are).
-std::string human_rate(std::uint64_t bytes, double seconds);
-
-// A progress line on stderr, redrawn at most 10 times a second; silent when not enabled.
+// Counts what a transfer did and tells the view now and then; does nothing without a view.
 class Progress {
  public:
-  Progress(bool enabled, std::uint64_t bytes_total, std::size_t files_total);
+  Progress(ProgressView* view, std::uint64_t bytes_total, std::size_t files_total);
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
   ~Progress();
 
   void add_bytes(std::uint64_t n);
   void add_file();
-  // Erases the line (before other messages, and at the end).
+  // Erases the view's line (before other messages, and at the end).
   void clear();
   double seconds() const;
   const ProgressState& state() const { return m_state; }
 
  private:
   void draw(bool force);
-  bool m_enabled;
-  bool m_drawn = false;
+  ProgressView* m_view;
   std::int64_t m_start_ms;
   std::int64_t m_last_draw_ms = 0;
   ProgressState m_state;

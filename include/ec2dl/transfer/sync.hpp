@@ -9,6 +9,7 @@
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/ssh/session.hpp"
 #include "ec2dl/transfer/plan.hpp"
+#include "ec2dl/transfer/progress.hpp"
 
 namespace ec2dl::transfer {
 
@@ -25,7 +26,7 @@ struct SyncOptions {
   bool use_ignore_files = true;       // read .ec2dlignore files
   std::vector<std::string> excludes;  // --exclude
   std::uint64_t bwlimit = 0;          // bytes per second, 0: no limit
-  bool progress = false;              // draw a progress line on stderr
+  ProgressView* progress = nullptr;   // shows the progress; none when null
 };
 
 // What a push or pull did (or, with dry_run, would do).
@@ -42,7 +43,7 @@ struct Summary {
   std::uint64_t bytes_resumed = 0;    // not sent again thanks to an earlier, interrupted run
   std::uint64_t bytes_unchanged = 0;  // in files skipped as unchanged
   std::vector<std::string> deleted;   // destination paths removed (display form)
-  std::vector<std::string> plan;      // the listing of what changes (always filled)
+  std::vector<PlanEntry> plan;        // what changes (always filled)
   std::vector<std::string> warnings;
   std::vector<std::string> failures;  // files that could not be transferred
   bool verified = false;              // --verify ran and every checksum matched
