@@ -262,8 +262,9 @@ void setup(CLI::App& app, Options& options) {
   add_watch_option(app, options.watch);
   app.footer(
       "One look at the server: uptime, load, CPU use (over half a second), memory and swap,\n"
-      "disk use of the filesystems holding ~, / and the running jobs' folders (a warning at\n"
-      "90 % full), and the busiest and largest processes with their ec2dl job.\n"
+      "disk use of the filesystems holding ~, /, the saved host's workdir and the running jobs'\n"
+      "folders (a warning at 90 % full), and the busiest and largest processes with their\n"
+      "ec2dl job.\n"
       "Examples:\n"
       "  ec2dl top\n"
       "  ec2dl top --pid 4242           # like top -p 4242, with threads and children\n"
@@ -292,6 +293,9 @@ int run(const Options& options, core::Context& ctx) {
     query.pid = pid_of(options.pid);
   }
   query.job = options.job;
+  if (auto profile = ctx.profile(); profile && *profile != nullptr) {
+    query.workdir = (*profile)->workdir;  // the default folder of push and run
+  }
 
   monitor::Link link([&ctx] { return connect(ctx); });
   auto session = link.session();

@@ -124,7 +124,7 @@ core::Result<Focus> focus_on(const TopQuery& query, const std::vector<remote::Jo
 
 std::vector<std::string> top_query_args(const TopQuery& query) {
   return {query.remote_dir, fmt::format("{:g}", query.sample_s),
-          query.pid ? std::to_string(*query.pid) : std::string(), query.job};
+          query.pid ? std::to_string(*query.pid) : std::string(), query.job, query.workdir};
 }
 
 core::Result<TopSnapshot> top_snapshot_from(const Report& report, const TopQuery& query,
@@ -249,6 +249,11 @@ core::Result<TopSnapshot> top_snapshot_from(const Report& report, const TopQuery
       holds = "~";
     } else if (label == "root") {
       holds = "/";
+    } else if (label == "workdir") {
+      if (query.workdir.empty()) {
+        continue;
+      }
+      holds = fmt::format("workdir ({})", query.workdir);
     } else if (util::starts_with(label, "job:")) {
       const auto id = label.substr(4);
       const auto job = std::find_if(jobs.begin(), jobs.end(),

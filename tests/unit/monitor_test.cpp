@@ -1,4 +1,5 @@
 // gpu and top snapshots built from script output, their JSON and their screens; sparklines.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <string>
@@ -290,6 +291,120 @@ TEST(TopSnapshot, DisksGroupedWithAWarningAt90Percent) {
   const auto screen = cli::top_cmd::render(s, {});
   EXPECT_NE(screen.find("95% !"), std::string::npos);
   EXPECT_NE(screen.find("warning: /data is 95% full"), std::string::npos);
+}
+
+// top_output() with the disk of the saved host's working folder reported as well.
+std::string top_output_with_workdir(const std::string& df_line) {
+  auto out = top_output();
+  const std::string end = std::string(k_marker) + " end\n";
+  out.insert(out.rfind(end), std::string(k_marker) + " disk workdir\n" + df_line + "\n");
+  return out;
+}
+
+TEST(TopSnapshot, TheWorkdirsDiskIsShownToo) {
+  EXPECT_EQ(top_query_args({.workdir = "~/proj"}).back(), "~/proj");
+  // On a filesystem of its own: a row of its own.
+  const auto own = top_of({.workdir = "/scratch/proj"},
+                          top_output_with_workdir("tmpfs  500000 100 499900 1% /scratch"));
+  ASSERT_EQ(own.disks.size(), 3u);
+  EXPECT_EQ(own.disks[2].usage.mount, "/scratch");
+  EXPECT_EQ(own.disks[2].holds, std::vector<std::string>{"workdir (/scratch/proj)"});
+  EXPECT_NE(cli::top_cmd::render(own, {}).find("workdir (/scratch/proj)"), std::string::npos);
+  EXPECT_EQ(to_json(own)["disks"][2]["holds"][0], "workdir (/scratch/proj)");
+  // On the home's filesystem: named with it.
+  const auto shared = top_of({.workdir = "~/proj"},
+                             top_output_with_workdir("/dev/nvme0n1p1  100000 20000 80000 20% /"));
+  ASSERT_EQ(shared.disks.size(), 2u);
+  EXPECT_EQ(shared.disks[0].holds, (std::vector<std::string>{"~", "/", "workdir (~/proj)"}));
+}
+
+// The colour code ("31" red, "32" green, "33" yellow) the first `text` on `screen` is
+// painted in, "" when it is plain, "?" when it is not there.
+std::string colour_of(const std::string& screen, const std::string& text) {
+  const auto at = screen.find(text);
+  if (at == std::string::npos) {
+    return "?";
+  }
+  const auto esc = screen.rfind("\x1b[", at);
+  if (esc == std::string::npos) {
+    return "";
+  }
+  const auto m = screen.find('m', esc);
+  const auto code = screen.substr(esc + 2, m - esc - 2);
+  return code == "0" ? "" : code;
+}
+
+TEST(Colour, GpuThresholdsAsDocumented) {
+  auto snap = gpu_snapshot_from(report_of(gpu_output("h100-load")), 0);
+  ASSERT_TRUE(snap);
+  ASSERT_FALSE(snap->processes.empty());  // a process holds the GPU
+  auto& g = snap->gpus.at(0);
+  g.memory_total_mib = 1000;
+  auto colours = [&](double memory_used, double temperature, double utilisation) {
+    g.memory_used_mib = memory_used;
+    g.temperature_c = temperature;
+    g.utilization_gpu_pct = utilisation;
+    const auto screen = cli::gpu_cmd::render(*snap, {.color = true});
+    return std::vector<std::string>{
+        colour_of(screen, fmt::format("{:.0f} / 1000 MiB", memory_used)),
+        colour_of(screen, fmt::format("{:.0f}\u00b0C", temperature)),
+        colour_of(screen, fmt::format("{:.0f}%", utilisation))};
+  };
+  // memory >= 95 % red, >= 80 % yellow; temperature >= 90 red, >= 80 yellow; utilisation
+  // >= 50 % green, below 10 % yellow while a process holds the GPU.
+  EXPECT_EQ(colours(960, 91, 96), (std::vector<std::string>{"31", "31", "32"}));
+  EXPECT_EQ(colours(950, 90, 50), (std::vector<std::string>{"31", "31", "32"}));
+  EXPECT_EQ(colours(850, 85, 7), (std::vector<std::string>{"33", "33", "33"}));
+  EXPECT_EQ(colours(800, 80, 9), (std::vector<std::string>{"33", "33", "33"}));
+  EXPECT_EQ(colours(790, 79, 10), (std::vector<std::string>{"32", "32", ""}));
+  EXPECT_EQ(colours(100, 40, 49), (std::vector<std::string>{"32", "32", ""}));
+  // A GPU that nobody uses is idle, not stalled.
+  snap->processes.clear();
+  EXPECT_EQ(colours(100, 40, 3)[2], "");
+  // No colour at all unless asked.
+  EXPECT_EQ(cli::gpu_cmd::render(*snap, {}).find("\x1b["), std::string::npos);
+}
+
+TEST(Colour, TopThresholdsAsDocumented) {
+  auto s = top_of({});
+  auto screen_with = [&](double cpu_busy, double mem_pct, double swap_pct) {
+    s.cpu.busy_pct = cpu_busy;
+    s.mem_total_kib = 1000000;
+    s.mem_used_kib = static_cast<std::uint64_t>(mem_pct * 10000);
+    s.swap_total_kib = 1000000;
+    s.swap_used_kib = static_cast<std::uint64_t>(swap_pct * 10000);
+    return cli::top_cmd::render(s, {.color = true});
+  };
+  // The code just after a line's label: "CPU   \x1b[31m96.0%".
+  auto after = [](const std::string& screen, const std::string& label) {
+    const auto at = screen.find(label + "\x1b[");
+    if (at == std::string::npos) {
+      return std::string();
+    }
+    const auto esc = at + label.size();
+    return screen.substr(esc + 2, screen.find('m', esc) - esc - 2);
+  };
+  // CPU >= 90 red, >= 70 yellow; memory >= 90 red, >= 80 yellow; swap >= 80 red, >= 50 yellow.
+  auto screen = screen_with(96, 91, 81);
+  EXPECT_EQ(after(screen, "CPU   "), "31") << screen;
+  EXPECT_EQ(after(screen, "MEM   "), "31");
+  EXPECT_EQ(after(screen, "SWAP  "), "31");
+  screen = screen_with(85, 85, 60);
+  EXPECT_EQ(after(screen, "CPU   "), "33");
+  EXPECT_EQ(after(screen, "MEM   "), "33");
+  EXPECT_EQ(after(screen, "SWAP  "), "33");
+  screen = screen_with(69, 79, 49);
+  EXPECT_EQ(after(screen, "CPU   "), "32");
+  EXPECT_EQ(after(screen, "MEM   "), "32");
+  EXPECT_EQ(after(screen, "SWAP  "), "32");
+  // Disks: >= 90 % red (and marked), >= 80 % yellow, below that plain.
+  auto disk = [&](const std::string& pct) {
+    return colour_of(cli::top_cmd::render(top_of({}, top_output(pct)), {.color = true}), pct);
+  };
+  EXPECT_EQ(disk("90%"), "31");
+  EXPECT_EQ(disk("85%"), "33");
+  EXPECT_EQ(disk("80%"), "33");
+  EXPECT_EQ(disk("79%"), "");
 }
 
 TEST(TopSnapshot, FocusOnAProcessItsChildrenAndThreads) {

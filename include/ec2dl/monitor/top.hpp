@@ -21,6 +21,7 @@ struct TopQuery {
   std::size_t limit = 10;           // processes per list
   std::optional<std::int64_t> pid;  // --pid: this process, its threads and children
   std::string job;                  // --job: the processes of this job (id or name)
+  std::string workdir;  // the saved host's working folder (its disk is shown too), or ""
 };
 
 // The arguments of top_snapshot.sh for a query.
@@ -49,7 +50,8 @@ struct ThreadRow {
 
 struct DiskRow {
   remote::DiskUsage usage;
-  std::vector<std::string> holds;  // what lives there: "~", "/", "job 7 (/data/run)"
+  std::vector<std::string> holds;  // what lives there: "~", "/", "workdir (~/proj)",
+                                   // "job 7 (/data/run)"
   bool warning = false;            // 90 % full or more
 };
 

@@ -1,12 +1,14 @@
 # ec2dl top: one snapshot of the server, as sections after "MARKER NAME" lines: two samples of
 # /proc/stat's cpu lines and of every /proc/PID/stat DELAY seconds apart (CPU use is their
 # difference), memory, load, uptime, the job registry, the owners and command lines of the
-# processes, and the disk use of the filesystems holding the home, / and the jobs' folders.
-# "self PID" names this script's shell, so its own processes can be left out.
-# Usage: top_snapshot.sh MARKER BASE DELAY [PID] [JOB]
+# processes, and the disk use of the filesystems holding the home, /, the working folder and
+# the jobs' folders. "self PID" names this script's shell, so its own processes can be left out.
+# Usage: top_snapshot.sh MARKER BASE DELAY [PID] [JOB] [WORKDIR]
 #   PID or JOB (a job id or name): also sample the threads of that process, or of every
 #   process in that job's session ("/proc/PID/task/TID/stat:LINE" lines).
-m=$1 base=$2 delay=$3 want_pid=${4-} want_job=${5-}
+#   WORKDIR: the saved host's working folder (relative to the home); while it does not exist,
+#   the nearest folder above it that does (the disk it will be created on).
+m=$1 base=$2 delay=$3 want_pid=${4-} want_job=${5-} workdir=${6-}
 case $base in
   \~) base=$HOME ;;
   \~/*) base=$HOME/${base#??} ;;
@@ -80,6 +82,18 @@ disk() {
 }
 disk home "$HOME"
 disk root /
+if [ -n "$workdir" ]; then
+  case $workdir in
+    \~) workdir=$HOME ;;
+    \~/*) workdir=$HOME/${workdir#??} ;;
+    /*) ;;
+    *) workdir=$HOME/$workdir ;;
+  esac
+  while [ ! -e "$workdir" ] && [ "$workdir" != / ]; do
+    workdir=$(dirname -- "$workdir")
+  done
+  disk workdir "$workdir"
+fi
 printf '%s\n' "$jobs" | while IFS= read -r line; do
   case $line in
     "job "*)
