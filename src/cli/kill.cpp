@@ -20,8 +20,8 @@ void setup(CLI::App& app, Options& options) {
       ->type_name("JOB...")
       ->required();
   app.add_option("-s,--signal", options.signal,
-                 "Send this signal instead of TERM (INT, HUP, USR1, KILL, a number...); no KILL "
-                 "follows unless --grace is given")
+                 "Send only this signal (INT, HUP, USR1, TERM, KILL, a number...) and return "
+                 "at once; with --grace, wait that long and KILL what is left")
       ->type_name("SIG");
   app.add_option("--grace", options.grace_s,
                  "Seconds to wait before KILL for what is left of the job (default 10)")
@@ -33,6 +33,7 @@ void setup(CLI::App& app, Options& options) {
       "  ec2dl kill 3                 TERM to job 3's processes, KILL after 10 s if needed\n"
       "  ec2dl kill train --grace 60  give the newest job named train a minute to save\n"
       "  ec2dl kill 3 --signal USR1   only send USR1 (e.g. to ask for a checkpoint)\n"
+      "  ec2dl kill 3 --signal INT --grace 30  INT, then KILL after 30 s if needed\n"
       "The signal goes to the job's whole session (its process group and every child, such as\n"
       "DataLoader workers), never to another process. Exit status: 0 when every job was\n"
       "stopped (or signalled), 1 when a job was not running or does not exist.");
@@ -41,6 +42,7 @@ void setup(CLI::App& app, Options& options) {
 int run(const Options& options, core::Context& ctx) {
   std::string signal = "TERM";
   bool escalate = true;
+  int grace_s = options.grace_s;
   if (!options.signal.empty()) {
     const auto number = remote::signal_number(options.signal);
     if (!number) {
@@ -53,8 +55,15 @@ int run(const Options& options, core::Context& ctx) {
     if (signal.empty() || std::isdigit(static_cast<unsigned char>(signal[0]))) {
       signal = std::to_string(*number);
     }
+    // Without --grace only SIG is sent and kill returns at once: USR1 and the like need not
+    // end the job, and waiting for one that does not end would only block.
     escalate = options.grace_given && signal != "KILL";
+    if (!options.grace_given) {
+      grace_s = 0;
+    }
   }
+  // Whether kill waited for the jobs to end, so their status afterwards is worth showing.
+  const bool waited = escalate || grace_s > 0 || signal == "KILL";
   std::vector<remote::JobRef> refs;
   for (const auto& text : options.jobs) {
     refs.push_back(remote::parse_job_ref(text));
@@ -72,7 +81,7 @@ int run(const Options& options, core::Context& ctx) {
   for (const auto& job : *found) {
     ids.push_back(job.id);
   }
-  auto outcomes = jobs::kill(*session, base, ids, signal, options.grace_s, escalate);
+  auto outcomes = jobs::kill(*session, base, ids, signal, grace_s, escalate);
   if (!outcomes) {
     return report(outcomes.error());
   }
@@ -103,14 +112,13 @@ int run(const Options& options, core::Context& ctx) {
         break;
       case remote::KillOutcome::signalled:
         result = "signalled";
-        line = escalate || signal == "TERM" || signal == "KILL"
-                   ? fmt::format("job {}: sent SIG{}; now {}", id, signal, now)
-                   : fmt::format("job {}: sent SIG{}", id, signal);
+        line = waited ? fmt::format("job {}: sent SIG{}; now {}", id, signal, now)
+                      : fmt::format("job {}: sent SIG{}", id, signal);
         break;
       case remote::KillOutcome::killed:
         result = "killed";
         line = fmt::format("job {}: sent SIG{}, then SIGKILL after {}s; now {}", id, signal,
-                           options.grace_s, now);
+                           grace_s, now);
         break;
     }
     if (global.json) {

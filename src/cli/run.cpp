@@ -247,6 +247,13 @@ void add_launch_options(CLI::App& app, Options& options, bool with_gpu) {
             return std::string();
           },
           "", "after-script"));
+  // A positional that takes nothing: while CLI11 sees one still open, a "--" right after
+  // SCRIPT is kept in remaining() instead of being dropped, so it reaches the script.
+  app.add_option_function<std::vector<std::string>>("after-script",
+                                                    [](const std::vector<std::string>&) {})
+      ->group("")
+      ->check(CLI::Validator([](std::string&) { return std::string("belongs to SCRIPT"); }, "",
+                             "script-word"));
   app.prefix_command();
 }
 
@@ -292,12 +299,6 @@ int launch(const Options& options, core::Context& ctx, std::string_view command_
     return report(session.error());
   }
   const std::string base = ctx.remote_dir();
-  if (!plan->push_local.empty()) {
-    if (auto pushed = transfer::upload_file(*session, plan->push_local, plan->push_remote);
-        !pushed) {
-      return report(pushed.error().context(fmt::format("push {}", plan->push_local)));
-    }
-  }
   std::vector<int> chosen;
   std::vector<std::string> notices;
   const auto pick = [&](const remote::GpuFacts& facts) -> core::Result<std::string> {
@@ -309,6 +310,17 @@ int launch(const Options& options, core::Context& ctx, std::string_view command_
     notices = choice->notices;
     return choice->visible;
   };
+  if (!plan->push_local.empty()) {
+    // What the launch would refuse (a GPU, the interpreter) is refused before the push, so
+    // a refused run leaves the server's copy of SCRIPT alone.
+    if (auto checked = jobs::check_launch(*session, base, plan->spec, pick); !checked) {
+      return report(checked.error());
+    }
+    if (auto pushed = transfer::upload_file(*session, plan->push_local, plan->push_remote);
+        !pushed) {
+      return report(pushed.error().context(fmt::format("push {}", plan->push_local)));
+    }
+  }
   auto launched = jobs::launch(*session, base, plan->spec, pick);
   if (!launched) {
     return report(launched.error());

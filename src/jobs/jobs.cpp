@@ -70,11 +70,13 @@ core::Result<std::string> run_script(ssh::Session& session, std::string_view nam
   return std::move(captured->out);
 }
 
-core::Result<remote::LaunchResult> launch(ssh::Session& session, const std::string& base,
-                                          const remote::LaunchSpec& spec, const GpuPicker& pick) {
-  const auto wrapper = script_text("job_wrapper");
-  const auto command = remote::sh_command(
-      script_text("job_launch"), remote::launch_arguments(spec, base, wrapper), "ec2dl-job_launch");
+namespace {
+
+// Runs job_launch.sh with `args`, answering its GPU question through `pick` when `ask`.
+// Returns its stdout (after the GPU facts); a refusal by `pick` is returned as the error.
+core::Result<std::string> run_launch(ssh::Session& session, const std::vector<std::string>& args,
+                                     bool ask, const GpuPicker& pick) {
+  const auto command = remote::sh_command(script_text("job_launch"), args, "ec2dl-job_launch");
   std::string out;
   std::string err;
   auto channel = ssh::Channel::exec(session, command, [&](std::string_view data, bool is_stderr) {
@@ -86,7 +88,6 @@ core::Result<remote::LaunchResult> launch(ssh::Session& session, const std::stri
   if (!channel) {
     return std::unexpected(channel.error());
   }
-  const bool ask = spec.gpus == "?";
   if (!ask) {
     EC2DL_TRY(channel->send_eof());
   }
@@ -125,7 +126,30 @@ core::Result<remote::LaunchResult> launch(ssh::Session& session, const std::stri
   if (status->shell_status() != 0) {
     return std::unexpected(script_error("run", err, *status));
   }
-  return remote::parse_launch_output(out);
+  return out;
+}
+
+}  // namespace
+
+core::Result<void> check_launch(ssh::Session& session, const std::string& base,
+                                const remote::LaunchSpec& spec, const GpuPicker& pick) {
+  auto args = remote::launch_arguments(spec, base, "");
+  args.insert(args.begin(), "--check");
+  auto out = run_launch(session, args, spec.gpus == "?", pick);
+  if (!out) {
+    return std::unexpected(out.error());
+  }
+  return core::ok();
+}
+
+core::Result<remote::LaunchResult> launch(ssh::Session& session, const std::string& base,
+                                          const remote::LaunchSpec& spec, const GpuPicker& pick) {
+  auto out = run_launch(session, remote::launch_arguments(spec, base, script_text("job_wrapper")),
+                        spec.gpus == "?", pick);
+  if (!out) {
+    return std::unexpected(out.error());
+  }
+  return remote::parse_launch_output(*out);
 }
 
 core::Result<remote::JobListing> list(ssh::Session& session, const std::string& base,

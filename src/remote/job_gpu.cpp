@@ -22,7 +22,7 @@ bool is_index(std::string_view s) {
 }
 
 bool is_uuid(std::string_view s) {
-  if (!(s.starts_with("GPU-") || s.starts_with("MIG-")) || s.size() < 8 || s.size() > 80) {
+  if (!s.starts_with("GPU-") || s.size() < 8 || s.size() > 80) {
     return false;
   }
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -66,6 +66,13 @@ core::Result<GpuRequest> parse_gpu_spec(std::string_view spec) {
     return bad("empty GPU list");
   }
   for (const auto& part : util::split(spec, ',')) {
+    if (part.starts_with("MIG-")) {
+      // A MIG device is not a GPU of nvidia-smi's list: it would never match one.
+      return bad(
+          fmt::format("{}: MIG device UUIDs are not supported; give the whole GPU's "
+                      "index or GPU-... UUID",
+                      util::sanitize_for_terminal(part)));
+    }
     if (!is_index(part) && !is_uuid(part)) {
       return bad(part.empty() ? "empty entry in the list"
                               : fmt::format("'{}' is neither a GPU index nor a GPU UUID",

@@ -28,6 +28,12 @@ core::Result<std::string> run_script(ssh::Session& session, std::string_view nam
 // Chooses CUDA_VISIBLE_DEVICES from the server's GPU facts, or refuses (nothing starts).
 using GpuPicker = std::function<core::Result<std::string>(const remote::GpuFacts&)>;
 
+// Checks, before a push, what can be checked without the pushed file: the program (unless
+// given by a relative path) and, when spec.gpus is "?", the GPUs through `pick`. Starts and
+// writes nothing; an error is what the launch would have refused.
+core::Result<void> check_launch(ssh::Session& session, const std::string& base,
+                                const remote::LaunchSpec& spec, const GpuPicker& pick);
+
 // Registers and starts `spec` detached; returns once the job's process runs. When spec.gpus
 // is "?", `pick` chooses the GPUs while the server holds the registry's GPU lock, so
 // concurrent launches never pick the same free GPU.
