@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ec2dl/cli/common.hpp"
+#include "ec2dl/cli/transfer_view.hpp"
 #include "ec2dl/transfer/edit.hpp"
 #include "ec2dl/transfer/plan.hpp"
 #include "ec2dl/ui/table.hpp"
@@ -22,12 +23,13 @@ void setup(CLI::App& app, Options& options) {
                "Edit on the server instead, in a remote terminal ($EDITOR there, or vi)");
   app.footer(
       "Examples:\n"
-      "  ec2dl edit ~/train.py                 # your $VISUAL / $EDITOR / vi, here\n"
+      "  ec2dl edit '~/train.py'               # your $VISUAL / $EDITOR / vi, here\n"
       "  EDITOR='code --wait' ec2dl edit config.yaml\n"
-      "  ec2dl edit --remote '~/.bashrc'        # vi on the server (the seed's recipe)\n"
+      "  ec2dl edit --remote '~/.bashrc'       # vi on the server\n"
       "The file is copied to a private temporary folder, opened in your editor, and uploaded\n"
       "atomically (mode kept) only if you changed it. If it changed on the server meanwhile,\n"
-      "nothing is overwritten and your copy is kept (the message says where) unless --force.");
+      "nothing is overwritten and your copy is kept (the message says where) unless --force.\n"
+      "Quote a path that starts with ~ ('~/train.py'): your shell would expand it here.");
 }
 
 int run(const Options& options, core::Context& ctx) {
@@ -49,7 +51,7 @@ int run(const Options& options, core::Context& ctx) {
     }
     auto status = transfer::edit_on_server(*session, options.path);
     if (!status) {
-      return report(status.error());
+      return report(with_quoting_hint(status.error(), {options.path}));
     }
     return *status;
   }
@@ -66,7 +68,7 @@ int run(const Options& options, core::Context& ctx) {
   request.temp_dir = ctx.env().get("TMPDIR").value_or("");
   auto outcome = transfer::edit_file([&ctx]() { return connect(ctx); }, request);
   if (!outcome) {
-    return report(outcome.error());
+    return report(with_quoting_hint(outcome.error(), {options.path}));
   }
   const auto where = util::sanitize_for_terminal(transfer::display_path(outcome->path));
   if (ctx.options().json) {

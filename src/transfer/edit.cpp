@@ -1,4 +1,4 @@
-// edit: the seed's "vi ~/script.py" without a remote editor and without a lost edit: a
+// edit: "vi ~/script.py" on the server, without a remote editor and without a lost edit: a
 // private local copy, the user's own editor, and an atomic upload that refuses to overwrite
 // changes made on the server meanwhile.
 #include "ec2dl/transfer/edit.hpp"
@@ -149,7 +149,8 @@ core::Result<Original> download(ssh::Session& session, const std::string& path, 
 }
 
 // Runs the editor on `file` and waits for it, keeping the ssh connection alive meanwhile
-// (a session that dies is dropped: the upload reconnects). Ctrl-C belongs to the editor.
+// (a session that dies is dropped: the upload reconnects). Ctrl-C belongs to the editor; a
+// SIGTERM or SIGHUP sent to ec2dl is passed on to it, so that both end.
 core::Result<int> run_editor(const std::string& editor, const std::string& file,
                              std::optional<ssh::Session>& session) {
   struct sigaction ignore {};
@@ -170,10 +171,15 @@ core::Result<int> run_editor(const std::string& editor, const std::string& file,
   }
   int status = 0;
   bool done = pid < 0;
+  bool passed_on = false;
   while (!done) {
     const pid_t r = ::waitpid(pid, &status, WNOHANG);
     if (r == pid || (r < 0 && errno != EINTR)) {
       break;
+    }
+    if (!passed_on && core::interrupted()) {
+      ::kill(pid, core::interrupt_signal());
+      passed_on = true;
     }
     if (session) {
       if (auto polled = session->poll(200);
@@ -221,10 +227,9 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
   outcome.path = original->path;
   outcome.created = original->absent;
 
-  auto kept = [&](std::string why) {
+  auto kept = [&](std::string why, ErrorKind kind = ErrorKind::transfer) {
     copy->keep();
-    return core::Error(ErrorKind::transfer,
-                       fmt::format("{}; your edited copy is kept at {}", why, copy->file()),
+    return core::Error(kind, fmt::format("{}; your edited copy is kept at {}", why, copy->file()),
                        fmt::format("compare it with the server's, then: ec2dl edit --force {}  "
                                    "or  ec2dl push {} {}",
                                    request.remote_path, copy->file(), request.remote_path));
@@ -239,6 +244,12 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
     return std::unexpected(edited.error());
   }
   outcome.changed = *edited != original->sha256;
+  if (core::interrupted()) {
+    if (outcome.changed) {
+      return fail(kept("interrupted; nothing was uploaded", ErrorKind::interrupted).with_hint(""));
+    }
+    return fail(ErrorKind::interrupted, "interrupted; nothing was uploaded");
+  }
   if (*editor_status != 0) {
     const auto why = fmt::format("the editor ({}) exited with status {}; nothing was uploaded",
                                  request.editor, *editor_status);
@@ -246,12 +257,6 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
       return fail(kept(why));
     }
     return fail(ErrorKind::transfer, why);
-  }
-  if (core::interrupted()) {
-    if (outcome.changed) {
-      return fail(kept("interrupted; nothing was uploaded").with_hint(""));
-    }
-    return fail(ErrorKind::interrupted, "interrupted; nothing was uploaded");
   }
   if (!outcome.changed) {
     return outcome;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <string>
 
 #include "transfer_util.hpp"
@@ -117,6 +119,81 @@ TEST(Edit, AFailingEditorUploadsNothing) {
   EXPECT_EQ(c.status, 1);
   EXPECT_TRUE(contains(c.err, "kept at")) << c.err;  // the user's work is not thrown away
   EXPECT_EQ(sb.as_user("cat ed4.txt").out, "safe\n");
+}
+
+TEST(Edit, VisualWinsOverEditor) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("printf 'v\\n' > ed6.txt");
+  const auto visual = editor(tools, "visual.sh", "printf 'visual\\n' >> \"$1\"");
+  const auto plain = editor(tools, "editor.sh", "printf 'editor\\n' >> \"$1\"");
+  RunOptions options = with_editor(plain, tmp);
+  options.unset.clear();
+  options.env["VISUAL"] = visual;
+  auto r = sb.ec2dl({"edit", "~/ed6.txt"}, options);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(sb.as_user("cat ed6.txt").out, "v\nvisual\n");
+  // An empty VISUAL does not count.
+  options.env["VISUAL"] = "";
+  auto e = sb.ec2dl({"edit", "~/ed6.txt"}, options);
+  ASSERT_EQ(e.status, 0) << e.err;
+  EXPECT_EQ(sb.as_user("cat ed6.txt; rm ed6.txt").out, "v\nvisual\neditor\n");
+}
+
+// ec2dl edit in the background with an editor that writes `before` into its copy, says it
+// started (the file `started` in `tools`) and waits; then SIGTERM to ec2dl alone.
+ProcessResult edit_then_sigterm(const LocalDir& tools, const LocalDir& tmp,
+                                const std::string& before) {
+  const auto started = tools / "started";
+  const auto ed =
+      editor(tools, "wait.sh", before + "\necho \"$1\" > " + sh_quote(started) + "\nexec sleep 60");
+  BackgroundProcess edit({EC2DL_BINARY, "edit", "~/ed7.txt"},
+                         sandbox().ec2dl_env(with_editor(ed, tmp)));
+  EXPECT_TRUE(eventually([&] { return !read_text(started).empty(); }));
+  ::kill(edit.pid(), SIGTERM);
+  ProcessResult r;
+  const auto status = edit.wait(60);
+  EXPECT_TRUE(status.has_value()) << "ec2dl did not end after SIGTERM";
+  r.status = status.value_or(-1);
+  r.err = edit.err();
+  local_sh("rm -f " + sh_quote(started));
+  return r;
+}
+
+TEST(Edit, SigtermWhileTheEditorRunsEndsBothAndRemovesAnUnchangedCopy) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("printf 'v\\n' > ed7.txt");
+  const auto r = edit_then_sigterm(tools, tmp, "");
+  EXPECT_EQ(r.status, 130) << r.err;
+  EXPECT_TRUE(contains(r.err, "interrupted")) << r.err;
+  EXPECT_EQ(local_sh("ls -A", tmp.path()).out, "");  // the private copy is gone
+  EXPECT_EQ(sb.as_user("cat ed7.txt; ls -A | grep -c ec2dl-part || true").out, "v\n0\n");
+  // An edit made before the signal is the user's work: kept and named, not uploaded.
+  const auto kept = edit_then_sigterm(tools, tmp, "printf 'mine\\n' >> \"$1\"");
+  EXPECT_EQ(kept.status, 130) << kept.err;
+  EXPECT_TRUE(contains(kept.err, "kept at " + tmp.path())) << kept.err;
+  EXPECT_EQ(local_sh("cat \"$(find . -type f)\"", tmp.path()).out, "v\nmine\n");
+  EXPECT_EQ(sb.as_user("cat ed7.txt; rm ed7.txt").out, "v\n");
+}
+
+TEST(Edit, APathTheLocalShellExpandedGetsAHint) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  // What `ec2dl edit ~/notes.txt` becomes: a path under this machine's home, which the test
+  // user on the server cannot create.
+  const auto write = editor(tools, "write.sh", "printf 'x\\n' > \"$1\"");
+  auto r = sb.ec2dl({"edit", sb.client_home() + "/notes.txt"}, with_editor(write, tmp));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "your shell turned ~ into your local home folder")) << r.err;
+  EXPECT_TRUE(contains(r.err, "'~/...'")) << r.err;
+  // A server path elsewhere gets no such hint.
+  auto other = sb.ec2dl({"edit", "/proc/no-such-dir/notes.txt"}, with_editor(write, tmp));
+  EXPECT_EQ(other.status, 1);
+  EXPECT_FALSE(contains(other.err, "your shell turned ~")) << other.err;
 }
 
 TEST(Edit, ASymlinkIsFollowedAndStaysALink) {

@@ -20,7 +20,7 @@ TEST(Pull, RemoteGlobsExpandOnTheServer) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(local_sh("ls", local.path()).out, "a.png\nb c.png\nd.png\n");
   EXPECT_EQ(local_sh("cat 'b c.png'", local.path()).out, "b c\n");
-  // The seed's recipe, relative to the home folder, with the default destination.
+  // A path relative to the home folder, with the default destination.
   LocalDir two;
   auto rel = sb.ec2dl({"pull", "pics/*.jpg"}, {.cwd = two.path()});
   ASSERT_EQ(rel.status, 0) << rel.err;
@@ -141,6 +141,39 @@ TEST(Pull, SkipsUnchangedDeletesOnRequestAndDryRunChangesNothing) {
   EXPECT_TRUE(contains(del.err, "deleted ps/extra")) << del.err;
   EXPECT_EQ(local_sh("find ps | sort", local.path()).out, "ps\nps/a\nps/d\n");
   sb.as_user("rm -rf ps");
+}
+
+TEST(Pull, ExcludesAndTheServersIgnoreFilesAreHonoured) {
+  auto& sb = sandbox();
+  sb.as_user(
+      "mkdir -p px/sub px/logs && echo a > px/a.py && echo m > px/m.ckpt && "
+      "echo l > px/logs/l.txt && echo s > px/sub/s.py && echo t > px/sub/t.tmp && "
+      "printf 'logs/\\n' > px/.ec2dlignore && printf '*.tmp\\n' > px/sub/.ec2dlignore");
+  LocalDir local;
+  auto r = sb.ec2dl({"pull", "--exclude", "*.ckpt", "~/px", "."}, {.cwd = local.path()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(local_sh("find px -type f | sort", local.path()).out,
+            "px/.ec2dlignore\npx/a.py\npx/sub/.ec2dlignore\npx/sub/s.py\n");
+  LocalDir all;
+  auto everything = sb.ec2dl({"pull", "--no-ignore-file", "~/px", "."}, {.cwd = all.path()});
+  ASSERT_EQ(everything.status, 0) << everything.err;
+  EXPECT_EQ(local_sh("find px -type f | wc -l", all.path()).out, "7\n");
+
+  // --delete removes what the server no longer has, and spares what is excluded here.
+  ASSERT_EQ(local_sh("echo mine > px/m.ckpt && mkdir px/logs && echo mine > px/logs/keep.txt && "
+                     "echo mine > px/sub/x.tmp && echo old > px/stale.py",
+                     local.path())
+                .status,
+            0);
+  auto del =
+      sb.ec2dl({"pull", "--delete", "--exclude", "*.ckpt", "~/px", "."}, {.cwd = local.path()});
+  ASSERT_EQ(del.status, 0) << del.err;
+  EXPECT_TRUE(contains(del.err, "deleted px/stale.py")) << del.err;
+  EXPECT_EQ(local_sh("find px -type f | sort", local.path()).out,
+            "px/.ec2dlignore\npx/a.py\npx/logs/keep.txt\npx/m.ckpt\npx/sub/.ec2dlignore\n"
+            "px/sub/s.py\npx/sub/x.tmp\n");
+  EXPECT_EQ(read_text(local / "px/m.ckpt"), "mine\n");
+  sb.as_user("rm -rf px");
 }
 
 TEST(Pull, UnreadableRemoteFileIsAClearError) {
