@@ -7,21 +7,50 @@
 # try everything by hand; `scripts/sandbox.sh stop` ends it.
 #
 #   scripts/demo.sh            (as root, on Debian 12)
+#   scripts/demo.sh --no-setup [--bin PATH] [--dir DIR] [--stop]
+#       skip installing and building (use PATH, default build/ec2dl), put the sandbox in DIR,
+#       stop it at the end (the test suite runs the demo this way)
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd -- "$here/.." && pwd)
 sandbox_dir=/tmp/ec2dl-sandbox
-
-"$here/setup.sh"
+setup=1
+stop=0
 bin="$repo/build/ec2dl"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --no-setup) setup=0; shift ;;
+    --bin) bin=$2; shift 2 ;;
+    --dir) sandbox_dir=$2; shift 2 ;;
+    --stop) stop=1; shift ;;
+    *) echo "demo.sh: unknown option: $1" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$setup" = 1 ]; then
+  "$here/setup.sh"
+fi
 ec2dl() { "$bin" "$@"; }
 
 bold=$(tput bold 2>/dev/null || true)
 dim=$(tput dim 2>/dev/null || true)
 reset=$(tput sgr0 2>/dev/null || true)
 step() { printf '\n%s== %s%s\n' "$bold" "$1" "$reset"; printf '%s   the tutorial: %s%s\n' "$dim" "$2" "$reset"; }
-show() { printf '%s$ ec2dl %s%s\n' "$bold" "$*" "$reset"; ec2dl "$@"; }
+# An argument as it can be typed: bare when it is safe, else in single quotes.
+typed() {
+  local q="'\\''"
+  case $1 in
+    '' | *[!A-Za-z0-9_./:=,@+%-]*) printf "'%s'" "${1//\'/$q}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+show() {
+  local line="$ ec2dl" arg
+  for arg in "$@"; do line+=" $(typed "$arg")"; done
+  printf '%s%s%s\n' "$bold" "$line" "$reset"
+  ec2dl "$@"
+}
 
 echo "== starting the sandbox server in $sandbox_dir"
 "$here/sandbox.sh" stop --dir "$sandbox_dir" >/dev/null 2>&1 || true
@@ -30,7 +59,14 @@ echo "== starting the sandbox server in $sandbox_dir"
 export EC2DL_HOST=sandbox
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+finish() {
+  rm -rf "$work"
+  if [ "$stop" = 1 ]; then
+    "$here/sandbox.sh" unalias >/dev/null 2>&1 || true
+    "$here/sandbox.sh" stop --dir "$sandbox_dir" >/dev/null 2>&1 || true
+  fi
+}
+trap finish EXIT
 cd "$work"
 cat >script.py <<'PY'
 import os, sys, time
@@ -98,6 +134,7 @@ show run --wait -- sh -c 'echo failing on purpose; exit 3' || echo "(exit status
 show kill auto-pick || true
 show ps -n 4
 
+[ "$stop" = 1 ] && exit 0
 cat <<EOF
 
 ${bold}The sandbox keeps running. Try it by hand:${reset}

@@ -26,8 +26,9 @@ packages=(
   # run and test: the sandbox server and the tools the tests drive
   openssh-server openssh-client dash bash coreutils findutils tar gawk procps psmisc
   iproute2 nftables util-linux bsdutils passwd tmux rsync python3 shellcheck
-  # packaging, the man page and the completion scripts: built, rendered and loaded in tests
-  dpkg-dev gzip man-db groff-base zsh fish
+  # packaging, the man page and the completion scripts: built, rendered and loaded in tests;
+  # zsh, fish and tcsh are also the login shells every remote command must pass through
+  dpkg-dev gzip man-db groff-base zsh fish tcsh
   # benchmarks: peak memory (bench/transfer.sh)
   time
 )

@@ -1,11 +1,17 @@
 // Choosing the server, host keys and authentication against a real sshd.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <thread>
 
 #include "support/sandbox.hpp"
 
@@ -79,6 +85,13 @@ TEST_F(Connect, SshConfigAliasWithDashF) {
   auto r = sb.ec2dl({"-F", path("config"), "-H", "box", "exec", "-c", "echo $USER"}, bare_home());
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, sb.user_bash() + "\n");
+  // The config's ServerAliveInterval and ConnectTimeout are the ones used (-v logs them).
+  auto v = sb.ec2dl({"-F", path("config"), "-H", "box", "-v", "exec", "--", "true"}, bare_home());
+  EXPECT_EQ(v.status, 0) << v.err;
+  EXPECT_NE(v.err.find("(connect timeout 3 s, keepalive every 5 s, 3 missed declare it dead)"),
+            std::string::npos)
+      << v.err;
+  EXPECT_EQ(v.err.find("ssh_"), std::string::npos) << "libssh's own log is for -vv only";
   // -l on the command line beats the config's User.
   auto r2 =
       sb.ec2dl({"-F", path("config"), "-H", "box", "-l", sb.user(), "exec", "-c", "echo $USER"},
@@ -162,6 +175,95 @@ TEST_F(Connect, AcceptNewRecordsTheKeyThenStrictAcceptsIt) {
   EXPECT_EQ(again.status, 0) << again.err;
 }
 
+// Trust carries over from OpenSSH too: a key ssh recorded (hashed, as Debian's ssh_config
+// does by default) is accepted by ec2dl under strict.
+TEST_F(Connect, KeysRecordedByOpenSshAreTrusted) {
+  write_text(path("known_hosts"), "");
+  auto ssh =
+      run_process({"ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o",
+                   "HashKnownHosts=yes", "-o", "UserKnownHostsFile=" + path("known_hosts"), "-i",
+                   sandbox().key(), "-p", std::to_string(sandbox().port()),
+                   sandbox().user() + "@127.0.0.1", "true"});
+  ASSERT_EQ(ssh.status, 0) << ssh.err;
+  const auto recorded = read_text(path("known_hosts"));
+  ASSERT_EQ(recorded.rfind("|1|", 0), 0u) << recorded;  // hashed host name
+  auto r = sandbox().ec2dl(
+      direct(path("known_hosts")) +
+          std::vector<std::string>{"--host-key-check", "strict", "exec", "--", "touch", "marker"},
+      bare_home());
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(marker_exists());
+  EXPECT_EQ(read_text(path("known_hosts")), recorded);  // nothing added
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (const char c : s) {
+    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  }
+  return out + "'";
+}
+
+bool wait_for(const std::function<bool()>& done, int seconds = 30) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+// --host-key-check ask on a terminal, as OpenSSH asks: the key type and SHA256 fingerprint,
+// then yes/no. "no" refuses (255, nothing runs, nothing recorded); "yes" records and runs.
+TEST_F(Connect, AskShowsTheFingerprintAndHonoursTheAnswer) {
+  auto& sb = sandbox();
+  const auto fingerprint = run_process({"ssh-keygen", "-l", "-E", "sha256", "-f",
+                                        sb.dir() + "/etc/ssh_host_ed25519_key.pub"})
+                               .out;
+  const auto fp_start = fingerprint.find("SHA256:");
+  ASSERT_NE(fp_start, std::string::npos) << fingerprint;
+  const auto fp = fingerprint.substr(fp_start, fingerprint.find(' ', fp_start) - fp_start);
+  write_text(path("known_hosts"), "");
+  const std::string socket = "ec2dl-ask-" + std::to_string(::getpid());
+  auto tmux = [&](const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"tmux", "-L", socket};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_process(argv);
+  };
+  for (const std::string answer : {"no", "yes"}) {
+    fs::remove(path("rc"));
+    std::string command = "env HOME=" + quote(m_dir + "/home") + " " + quote(EC2DL_BINARY);
+    for (const auto& arg : direct(path("known_hosts"))) {
+      command += " " + quote(arg);
+    }
+    command += " --host-key-check ask exec -- touch marker; echo $? >" + quote(path("rc.tmp")) +
+               "; mv " + quote(path("rc.tmp")) + " " + quote(path("rc")) + "; sleep 30";
+    bare_home();
+    ASSERT_EQ(
+        tmux({"new-session", "-d", "-x", "120", "-y", "20", "sh -c " + quote(command)}).status, 0);
+    const auto screen = [&] { return tmux({"capture-pane", "-p", "-J"}).out; };
+    ASSERT_TRUE(wait_for([&] { return screen().find("(yes/no)?") != std::string::npos; }))
+        << screen();
+    EXPECT_NE(screen().find("ED25519 key fingerprint is " + fp), std::string::npos) << screen();
+    tmux({"send-keys", answer, "Enter"});
+    ASSERT_TRUE(wait_for([&] { return fs::exists(path("rc")); })) << screen();
+    tmux({"kill-server"});
+    if (answer == "no") {
+      EXPECT_EQ(read_text(path("rc")), "255\n");
+      EXPECT_FALSE(marker_exists());
+      EXPECT_EQ(read_text(path("known_hosts")), "");
+    } else {
+      EXPECT_EQ(read_text(path("rc")), "0\n");
+      EXPECT_TRUE(marker_exists());
+      EXPECT_EQ(read_text(path("known_hosts"))
+                    .rfind("[127.0.0.1]:" + std::to_string(sb.port()) + " ssh-ed25519 AAAA", 0),
+                0u);
+    }
+  }
+}
+
 TEST_F(Connect, AcceptNewNeverReplacesADeviceOrALink) {
   // A copy of /dev/null: recording a key there must leave it a character device.
   ASSERT_EQ(run_process({"mknod", "-m", "666", path("nulldev"), "c", "1", "3"}).status, 0);
@@ -208,6 +310,48 @@ TEST_F(Connect, ChangedHostKeyIsRefusedUnderEveryMode) {
     EXPECT_NE(r.err.find("SHA256:", first + 1), std::string::npos) << r.err;
     EXPECT_FALSE(marker_exists()) << mode;
   }
+}
+
+// Without -i or IdentityFile, the default keys in ~/.ssh are tried, as OpenSSH does.
+TEST_F(Connect, DefaultKeyInDotSshIsUsed) {
+  auto options = bare_home();
+  fs::copy_file(sandbox().key(), m_dir + "/home/.ssh/id_ed25519");
+  ::chmod((m_dir + "/home/.ssh/id_ed25519").c_str(), 0600);
+  auto r =
+      sandbox().ec2dl({"-H", sandbox().user() + "@127.0.0.1:" + std::to_string(sandbox().port()),
+                       "--known-hosts", sandbox().known_hosts(), "exec", "--", "true"},
+                      options);
+  EXPECT_EQ(r.status, 0) << r.err;
+  fs::remove(m_dir + "/home/.ssh/id_ed25519");
+  auto none =
+      sandbox().ec2dl({"-H", sandbox().user() + "@127.0.0.1:" + std::to_string(sandbox().port()),
+                       "--known-hosts", sandbox().known_hosts(), "exec", "--", "true"},
+                      options);
+  EXPECT_EQ(none.status, 255) << none.err;
+}
+
+// A server that accepts the TCP connection and then says nothing (a wedged sshd, a
+// half-open firewall): --connect-timeout gives up with 255, never a hang.
+TEST_F(Connect, SilentServerTimesOutWith255) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 8), 0);  // the kernel completes the handshake; nobody answers
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const auto port = std::to_string(ntohs(addr.sin_port));
+  auto options = bare_home();
+  options.timeout_s = 60;  // a hang fails the test here
+  auto r = sandbox().ec2dl({"-H", "nobody@127.0.0.1:" + port, "--connect-timeout", "2",
+                            "--known-hosts", path("kh"), "exec", "--", "true"},
+                           options);
+  ::close(fd);
+  EXPECT_EQ(r.status, 255) << r.err;
+  EXPECT_EQ(r.err.rfind("ec2dl: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1"), std::string::npos) << r.err;
 }
 
 TEST_F(Connect, ConnectionRefusedIs255) {

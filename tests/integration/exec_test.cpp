@@ -1,4 +1,6 @@
 // ec2dl exec against a real sshd: statuses, streams, stdin, hostile arguments, login shells.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -59,6 +61,26 @@ TEST(Exec, StdinIsForwardedWhenNotATerminal) {
   EXPECT_EQ(r2.out, std::to_string(big.size()) + "\n");
 }
 
+// Memory stays constant whatever the volume: 300 MB in through stdin and 300 MB out through
+// stdout in one run, measured by GNU time, with both ends streamed by local pipes.
+TEST(Exec, MemoryStaysFlatForHundredsOfMegabytesEachWay) {
+  auto& sb = sandbox();
+  const std::string stats = "/tmp/ec2dl-exec-rss-" + std::to_string(::getpid());
+  const std::string script = "head -c 300000000 /dev/zero | /usr/bin/time -f %M -o " + stats +
+                             " '" + EC2DL_BINARY +
+                             "' exec -c 'wc -c; head -c 300000000 /dev/zero' | wc -c";
+  auto options = sb.ec2dl_env();
+  options.timeout_s = 300;
+  const auto r = run_process({"sh", "-c", script}, options);
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, std::to_string(300000000 + std::string("300000000\n").size()) + "\n");
+  const auto text = read_text(stats);
+  ::unlink(stats.c_str());
+  ASSERT_FALSE(text.empty()) << r.err;
+  const long rss_kib = std::stol(text.substr(text.find_last_not_of("\n0123456789") + 1));
+  EXPECT_LT(rss_kib, 48 * 1024) << "peak RSS " << rss_kib << " KiB";
+}
+
 TEST(Exec, TarPipeThroughStdin) {
   auto& sb = sandbox();
   sb.as_user(
@@ -106,6 +128,38 @@ TEST(Exec, CommandsRunUnderBinShWhateverTheLoginShell) {
     auto r = sandbox().ec2dl({"-H", host, "exec", "-c", "echo \"[${BASH_VERSION:-}]\""});
     EXPECT_EQ(r.out, "[]\n") << host;
   }
+}
+
+// sshd hands every command to the user's login shell. With zsh, fish or tcsh as that shell,
+// hostile arguments still arrive byte for byte, jobs start and report their status, and
+// stdin still reaches the command.
+TEST(Exec, OtherLoginShellsChangeNothing) {
+  auto& sb = sandbox();
+  const std::vector<std::string> hostile = {"it's", "a\nb",      "\\",    "!bang", "$(id)",
+                                            "\xff", "tab\there", "x'\"y", "~",     ""};
+  std::string expected;
+  for (const auto& h : hostile) {
+    expected += h;
+    expected += '\0';
+  }
+  for (const char* shell : {"/usr/bin/zsh", "/usr/bin/fish", "/usr/bin/tcsh"}) {
+    ASSERT_EQ(run_process({"usermod", "-s", shell, sb.user_bash()}).status, 0) << shell;
+    std::vector<std::string> args = {"-H", "sandbox-bash", "exec", "--", "printf", "%s\\0"};
+    args.insert(args.end(), hostile.begin(), hostile.end());
+    const auto r = sb.ec2dl(args);
+    EXPECT_EQ(r.status, 0) << shell << ": " << r.err;
+    EXPECT_EQ(r.out, expected) << shell;
+    const auto typed = sb.ec2dl({"-H", "sandbox-bash", "exec", "-c", "x=$((6*7)); echo \"[$x]\""});
+    EXPECT_EQ(typed.out, "[42]\n") << shell << ": " << typed.err;
+    const auto in = sb.ec2dl({"-H", "sandbox-bash", "exec", "--", "wc", "-c"}, {.input = "12345"});
+    EXPECT_EQ(in.out, "5\n") << shell << ": " << in.err;
+    const auto job =
+        sb.ec2dl({"-H", "sandbox-bash", "run", "--wait", "--", "sh", "-c", "echo 'a\\b!'; exit 3"});
+    EXPECT_EQ(job.status, 3) << shell << ": " << job.err;
+    const auto ps = sb.ec2dl({"-H", "sandbox-bash", "--json", "ps"});
+    EXPECT_EQ(ps.status, 0) << shell << ": " << ps.err;
+  }
+  ASSERT_EQ(run_process({"usermod", "-s", "/bin/bash", sb.user_bash()}).status, 0);
 }
 
 TEST(Exec, NothingToRunIsAUsageError) {

@@ -3,8 +3,11 @@
 // not CSV. ec2dl must stay in control of the workstation's terminal (tables strip control
 // characters; only `tail --raw` passes bytes), keep its memory bounded, and say clearly what
 // it could not read, never crash or hang.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -181,6 +184,24 @@ TEST(HostileServer, NvidiaSmiGarbageIsAClearErrorOrUnknownValues) {
   const auto run = sb.ec2dl({"run", "--gpu", "auto", "--", "true"});
   EXPECT_EQ(run.status, 1) << run.err;
   sb.set_gpu_state("4x-h100");
+}
+
+// nvidia-smi succeeding with a warning on stderr (drivers print them; the stand-in does when
+// another user's process hides its environment): the CSV on stdout is still what counts.
+TEST(HostileServer, NvidiaSmiWarningsOnStderrAreNotReadAsCsv) {
+  auto& sb = sandbox();
+  const auto smi = sb.var("SANDBOX_FAKE_GPU") + "/nvidia-smi";
+  ASSERT_EQ(::rename(smi.c_str(), (smi + ".real").c_str()), 0);
+  write_text(smi,
+             "#!/bin/sh\necho 'WARNING: infoROM is corrupted at gpu 0000:00:1E.0' >&2\n"
+             "exec \"$0.real\" \"$@\"\n");
+  ::chmod(smi.c_str(), 0755);
+  const auto run = sb.ec2dl({"run", "--gpu", "1", "--wait", "--", "true"});
+  const auto gpu = sb.ec2dl({"--json", "gpu"});
+  ::rename((smi + ".real").c_str(), smi.c_str());
+  EXPECT_EQ(run.status, 0) << run.err;
+  EXPECT_EQ(gpu.status, 0) << gpu.err;
+  EXPECT_EQ(nlohmann::json::parse(gpu.out, nullptr, false)["gpus"].size(), 4u) << gpu.out;
 }
 
 }  // namespace

@@ -42,18 +42,39 @@ class Login : public ::testing::Test {
 
   // Runs `ec2dl login` for `host` in a 100x30 terminal; the wrapper records the terminal
   // settings before and after, and the exit status.
-  void start(const std::string& host) {
+  void start(const std::string& host, const std::string& subcommand = "login") {
     const auto& sb = sandbox();
     const std::string script =
         "stty -g > " + quote(m_dir + "/before") + "; env HOME=" + quote(sb.client_home()) +
-        " TERM=xterm " + quote(EC2DL_BINARY) + " -H " + host + " login; echo $? > " +
+        " TERM=xterm " + quote(EC2DL_BINARY) + " -H " + host + " " + subcommand + "; echo $? > " +
         quote(m_dir + "/rc.tmp") + "; stty -g > " + quote(m_dir + "/after") + "; mv " +
         quote(m_dir + "/rc.tmp") + " " + quote(m_dir + "/rc") + "; sleep 60";
-    ASSERT_EQ(tmux({"new-session", "-d", "-x", "100", "-y", "30", "sh -c " + quote(script)}).status,
-              0);
+    // The previous test's tmux server may still be going away: try again briefly.
+    ProcessResult r;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      r = tmux({"new-session", "-d", "-x", "100", "-y", "30", "sh -c " + quote(script)});
+      if (r.status == 0) {
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    ASSERT_EQ(r.status, 0) << r.err;
   }
 
   std::string screen() const { return tmux({"capture-pane", "-p"}).out; }
+
+  // The settings of the terminal ec2dl runs in, as `stty -a` prints them.
+  std::string local_tty_settings() const {
+    auto tty = tmux({"display-message", "-p", "#{pane_tty}"}).out;
+    while (!tty.empty() && tty.back() == '\n') {
+      tty.pop_back();
+    }
+    auto settings = " " + run_process({"sh", "-c", "stty -a < " + quote(tty)}).out + " ";
+    for (auto& c : settings) {
+      c = c == '\n' ? ' ' : c;
+    }
+    return settings;
+  }
 
   // A line ending in '$': the remote shell's prompt (capture-pane drops trailing spaces).
   bool prompt_shown() const {
@@ -80,6 +101,12 @@ TEST_F(Login, DashShellRunsTypedCommandsAndReturnsItsStatus) {
   start("sandbox");
   // The remote shell's prompt shows that it is ready to read (and the local terminal raw).
   ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  // While the session runs the local terminal is raw: no line editing, no local echo, no
+  // signals from Ctrl-C (they go to the server).
+  const auto raw = local_tty_settings();
+  EXPECT_NE(raw.find(" -icanon "), std::string::npos) << raw;
+  EXPECT_NE(raw.find(" -echo "), std::string::npos) << raw;
+  EXPECT_NE(raw.find(" -isig "), std::string::npos) << raw;
   tmux({"send-keys", "echo $((6*7)); exit 3", "Enter"});
   ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_NE(screen().find("\n42\n"), std::string::npos) << screen();
@@ -112,6 +139,32 @@ TEST_F(Login, TerminalIsRestoredWhenTheClientIsKilled) {
   ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
   run_process({"pkill", "-TERM", "-f", std::string("^") + EC2DL_BINARY + " -H sandbox login"});
   ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
+  EXPECT_EQ(read_text(m_dir + "/rc"), "130\n");  // interrupted
+  const auto cooked = local_tty_settings();
+  EXPECT_NE(cooked.find(" icanon "), std::string::npos) << cooked;
+}
+
+// The connection dying under a login session: exit 255 with a message, terminal restored.
+TEST_F(Login, ADeadConnectionEndsTheSessionWith255) {
+  start("sandbox");
+  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  // Kill the server side of this session (its sshd processes), as a dropped link would.
+  tmux({"send-keys", "kill -9 $PPID", "Enter"});
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  EXPECT_EQ(read_text(m_dir + "/rc"), "255\n") << screen();
+  EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
+}
+
+// exec -t on a terminal is interactive like login: the command gets a terminal of the
+// local window's size, keys typed reach it, its status comes back, the terminal is restored.
+TEST_F(Login, ExecWithTtyOnATerminalIsInteractive) {
+  start("sandbox", "exec -t -- sh -c 'stty size; read -r line; echo \"got $line\"; exit 4'");
+  ASSERT_TRUE(wait_for([&] { return screen().find("30 100") != std::string::npos; })) << screen();
+  tmux({"send-keys", "hello", "Enter"});
+  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  EXPECT_NE(screen().find("got hello"), std::string::npos) << screen();
+  EXPECT_EQ(read_text(m_dir + "/rc"), "4\n");
   EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
 }
 

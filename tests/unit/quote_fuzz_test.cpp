@@ -1,5 +1,7 @@
-// Randomised check of shell quoting against the real dash and bash: any byte string (but
-// NUL, which no argument can hold) quoted by shell_quote comes out of the shell unchanged.
+// Randomised check of shell quoting against the real shells a server's user may log in with
+// (sshd hands every command to the login shell): any byte string (but NUL, which no argument
+// can hold) quoted by shell_quote and wrapped by sh_command comes out unchanged under dash,
+// bash, zsh, fish and tcsh.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -78,7 +80,8 @@ TEST_P(QuoteFuzz, ArgumentsAfterTheScriptArriveAsPositionalParameters) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Shells, QuoteFuzz, ::testing::Values("dash", "bash"));
+INSTANTIATE_TEST_SUITE_P(Shells, QuoteFuzz,
+                         ::testing::Values("dash", "bash", "zsh", "fish", "tcsh"));
 
 }  // namespace
 }  // namespace ec2dl::remote

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/process.hpp"
+
 namespace ec2dl::remote {
 namespace {
 
@@ -32,6 +38,36 @@ TEST(ShellQuote, PathsKeepTheirTilde) {
 TEST(ShellCommand, RunsUnderBinShWithArguments) {
   EXPECT_EQ(sh_command("echo \"$1\"", {"a b"}), "exec /bin/sh -c 'echo \"$1\"' ec2dl 'a b'");
   EXPECT_EQ(shell_join({"ls", "-la", "my dir"}), "ls -la 'my dir'");
+}
+
+TEST(ShellCommand, WhatOtherLoginShellsWouldMisreadTravelsEncoded) {
+  // A newline (csh), a backslash (fish) or '!' (csh) anywhere: base64 in the environment,
+  // decoded by /bin/sh, under the same name.
+  for (const auto& [script, arg] :
+       std::vector<std::pair<std::string, std::string>>{{"echo a\necho b", "x"},
+                                                        {"printf '%s\\n' \"$1\"", "x"},
+                                                        {"echo \"$1\"", "hi!"},
+                                                        {"echo \"$1\"", "caf\xc3\xa9"}}) {
+    const auto line = sh_command(script, {arg}, "ec2dl-t");
+    EXPECT_EQ(line.rfind("exec env EC2DL_SH=", 0), 0u) << line;
+    EXPECT_TRUE(line.ends_with("| base64 -d) && unset EC2DL_SH && eval \"$s\"' ec2dl-t")) << line;
+    const auto encoded = line.substr(18, line.find(' ', 18) - 18);
+    EXPECT_EQ(encoded.find_first_not_of(
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="),
+              std::string::npos);
+  }
+}
+
+TEST(ShellCommand, Base64MatchesTheStandardEncoding) {
+  // Through the real base64 on the encoded form: the decoded text is the plain command.
+  for (const std::string tail : {"", "a", "ab", "abc", "\n\xff\x01!"}) {
+    const std::string script = "echo \"$1\"\n" + tail;
+    const auto line = sh_command(script, {}, "n");
+    const auto encoded = line.substr(18, line.find(' ', 18) - 18);
+    const auto decoded = test::run_process({"base64", "-d"}, {.input = encoded});
+    EXPECT_EQ(decoded.status, 0);
+    EXPECT_EQ(decoded.out, "exec /bin/sh -c " + shell_quote(script) + " n");
+  }
 }
 
 }  // namespace

@@ -18,8 +18,11 @@ std::string shell_join(const std::vector<std::string>& words);
 // "~/a b" -> "~/'a b'", "~" -> "~". Other paths are quoted whole.
 std::string shell_quote_path(std::string_view path);
 
-// The command line sent to sshd for `script`: run under /bin/sh whatever the login shell is,
-// with `args` as $1, $2, ... ("exec /bin/sh -c '<script>' ec2dl-NAME 'a1' 'a2'").
+// The command line sent to sshd for `script`: run under /bin/sh whatever the login shell is
+// (sh, bash, zsh, fish, csh/tcsh), with `args` as $1, $2, ... Plain text goes as
+// "exec /bin/sh -c '<script>' ec2dl-NAME 'a1' 'a2'"; when any part holds a newline, a
+// backslash, '!', a control or non-ASCII byte (which fish or csh would read differently
+// inside quotes), that same line travels base64-encoded and /bin/sh decodes and runs it.
 std::string sh_command(std::string_view script, const std::vector<std::string>& args = {},
                        std::string_view name = "ec2dl");
 

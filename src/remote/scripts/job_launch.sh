@@ -94,15 +94,26 @@ if [ "$path_given" = 0 ]; then
   esac
 fi
 
+# nvidia-smi's output, followed by what it wrote on stderr only when it failed: a warning on
+# stderr must not be read as CSV.
+smi() {
+  smi_err=$(mktemp) || fail "cannot create a temporary file"
+  nvidia-smi "$@" 2>"$smi_err"
+  smi_status=$?
+  [ "$smi_status" -eq 0 ] || cat -- "$smi_err"
+  rm -f -- "$smi_err"
+  return "$smi_status"
+}
+
 # gpu_facts: prints the GPU facts (nvidia-smi's GPUs and compute processes, the GPUs of
 # running jobs) ending with "@choose", then sets $gpus to the line read from stdin.
 gpu_facts() {
   current_boot
   echo "@gpus"
-  nvidia-smi --query-gpu=index,uuid,memory.free,memory.total --format=csv,nounits 2>&1
+  smi --query-gpu=index,uuid,memory.free,memory.total --format=csv,nounits
   echo "@gpus_status $?"
   echo "@apps"
-  nvidia-smi --query-compute-apps=gpu_uuid,pid --format=csv,nounits 2>&1
+  smi --query-compute-apps=gpu_uuid,pid --format=csv,nounits
   echo "@apps_status $?"
   echo "@jobs"
   for d in "$base"/jobs/*; do
