@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
 
 namespace ec2dl::test {
@@ -146,6 +147,42 @@ TEST(JobsGpu, BadGpusAreRefusedBeforeAnythingStarts) {
   }
   sb.set_gpu_state("4x-h100");
   EXPECT_EQ(sb.as_user("ls ~/gpu-reg-bad/jobs | wc -l").out, "1\n");
+}
+
+TEST(JobsGpu, ARefusedGpuLeavesTheServersCopyOfTheScriptAlone) {
+  auto& sb = sandbox();
+  TempDir local("ec2dl-gpu-push");
+  write_text(local.path() + "/gpu-push.py", "print('new copy')\n");
+  sb.as_user(
+      "rm -rf gpu-push-wd && mkdir gpu-push-wd && echo 'old copy' > gpu-push-wd/gpu-push.py");
+  const std::string script = local.path() + "/gpu-push.py";
+  for (const auto& head : std::vector<std::vector<std::string>>{
+           {"run", "--gpu", "7"}, {"gpu-run", "9"}, {"run", "--gpu", "auto:5"}}) {
+    auto args = head;
+    // gpu-run takes its options before GPU.
+    args.insert(args.begin() + 1, {"--workdir", "gpu-push-wd"});
+    args.push_back(script);
+    const auto r = sb.ec2dl(args, registry("push"));
+    EXPECT_EQ(r.status, 1) << head[0] << " " << head.back() << ": " << r.err;
+    EXPECT_NE(r.err.find("GPU"), std::string::npos) << r.err;
+    EXPECT_EQ(sb.as_user("cat gpu-push-wd/gpu-push.py").out, "old copy\n") << head.back();
+  }
+  EXPECT_EQ(sb.as_user("ls ~/gpu-reg-push/jobs 2>/dev/null | wc -l").out, "0\n");
+  // An accepted GPU: pushed, then run.
+  const auto ok =
+      sb.ec2dl({"run", "--workdir", "gpu-push-wd", "--gpu", "1", "-f", script}, registry("push"));
+  EXPECT_EQ(ok.status, 0) << ok.err;
+  EXPECT_EQ(ok.out, "new copy\n");
+}
+
+TEST(JobsGpu, GpuRunPassesASeparatorAfterTheScriptOn) {
+  auto& sb = sandbox();
+  TempDir local("ec2dl-gpu-sep");
+  write_text(local.path() + "/sep.sh", "printf '%s|' \"$@\"; echo\n");
+  const auto r = sb.ec2dl({"gpu-run", "-f", "1", local.path() + "/sep.sh", "--", "--lr", "1"},
+                          registry("sep"));
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "--|--lr|1|\n");
 }
 
 }  // namespace

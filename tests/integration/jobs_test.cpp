@@ -483,6 +483,266 @@ TEST(Jobs, PsAllListsOtherPythonProcessesButNotTheJobs) {
   sb.as_user("kill " + outside);
 }
 
+TEST(Jobs, KillWithOnlyASignalSendsItAndReturnsWhileTheJobRuns) {
+  Registry reg("signal-only");
+  auto& sb = sandbox();
+  sb.as_user("rm -f usr1-marker term-marker");
+  const long id = reg.run_q({"--", "sh", "-c",
+                             "trap 'echo usr1 >> \"$HOME/usr1-marker\"' USR1; "
+                             "trap 'echo term >> \"$HOME/term-marker\"' TERM; "
+                             "echo ready; while :; do sleep 0.1; done"});
+  const auto log = reg.job(id)["log"].get<std::string>();
+  ASSERT_TRUE(eventually([&] { return cat(log) == "ready\n"; })) << cat(log);
+  // USR1, and TERM too when named alone: sent, no KILL follows, no wait; this job traps both
+  // and goes on. The process limit catches a kill that waits for the job to end: the grace
+  // period and the wait for an exit record together take longer than it.
+  for (const auto& [sig, word] :
+       std::vector<std::pair<std::string, std::string>>{{"USR1", "usr1"}, {"TERM", "term"}}) {
+    const auto r = reg.ec2dl({"kill", "--signal", sig, std::to_string(id)}, {.timeout_s = 8});
+    EXPECT_FALSE(r.timed_out) << sig << ": " << r.err;
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, "job " + std::to_string(id) + ": sent SIG" + sig + "\n");
+    const auto marker = "grep -qx " + word + " " + word + "-marker";
+    EXPECT_TRUE(eventually([&] { return sb.as_user(marker).status == 0; })) << sig;
+    EXPECT_EQ(reg.job(id)["status"], "running") << sig;
+  }
+  // KILL alone cannot be caught: kill reports the final status.
+  const auto k = reg.ec2dl({"kill", "--signal", "KILL", std::to_string(id)});
+  EXPECT_EQ(k.status, 0) << k.err;
+  EXPECT_NE(k.out.find("now killed by SIGKILL"), std::string::npos) << k.out;
+  EXPECT_EQ(reg.job(id)["signal"], "KILL");
+}
+
+TEST(Jobs, ASeparatorRightAfterTheScriptReachesTheScript) {
+  Registry reg("script-separator");
+  LocalDir local;
+  const auto sh = local.write("sep.sh", "printf '%s|' \"$@\"; echo\n");
+  const auto py = local.write("sep.py", "import sys\nprint('|'.join(sys.argv[1:]))\n");
+  struct Case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{sh, "--", "--lr", "1"}, "--|--lr|1|\n"},
+           {{sh, "--"}, "--|\n"},
+           {{sh, "--", "--"}, "--|--|\n"},
+           {{sh, "a", "--", "b"}, "a|--|b|\n"},
+           {{sh, "--lr", "--", "1"}, "--lr|--|1|\n"},
+           {{py, "--", "-f", "x"}, "--|-f|x\n"},
+           {{"--", "sh", "-c", "printf '%s|' \"$@\"; echo", "sh", "--", "x"}, "--|x|\n"}}) {
+    auto args = std::vector<std::string>{"run", "-f"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    const auto r = reg.ec2dl(args);
+    EXPECT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.out, c.expected);
+  }
+}
+
+// Points a job's registry at a process that is not the job's: the pid of a live process,
+// whose start time differs from the recorded one.
+TEST(Jobs, AReusedPidNeverMakesADeadJobLookAlive) {
+  Registry reg("pid-reuse");
+  auto& sb = sandbox();
+  const long id = reg.run_q({"--", "sleep", "600"});
+  const auto dir = reg.path + "/jobs/" + std::to_string(id);
+  ASSERT_EQ(sb.as_user("kill -KILL $(cat '" + dir + "/wrapper_pid') && kill -KILL $(cat '" + dir +
+                       "/pid')")
+                .status,
+            0);
+  ASSERT_TRUE(eventually([&] { return reg.job(id)["status"] == "lost"; }));
+  const auto other = sb.as_user("setsid sleep 600 >/dev/null 2>&1 </dev/null & echo $!").out;
+  ASSERT_TRUE(alive(other));
+  const auto pid = other.substr(0, other.find('\n'));
+  // The other process really has another start time than the one recorded.
+  const auto start =
+      sb.as_user("s=$(cat /proc/" + pid + "/stat); set -- ${s##*) }; echo ${20}").out;
+  ASSERT_NE(start, cat(dir + "/pid_start"));
+  sb.as_user("echo " + pid + " > '" + dir + "/pid' && echo " + pid + " > '" + dir +
+             "/wrapper_pid'");
+  EXPECT_EQ(reg.job(id)["status"], "lost");
+  EXPECT_EQ(reg.job(id)["pid"], std::stol(pid));
+  const auto k = reg.ec2dl({"kill", "--grace", "0", std::to_string(id)});
+  EXPECT_EQ(k.status, 1);
+  EXPECT_NE(k.err.find("not running"), std::string::npos) << k.err;
+  const auto usr1 = reg.ec2dl({"kill", "--signal", "KILL", std::to_string(id)});
+  EXPECT_EQ(usr1.status, 1);
+  EXPECT_TRUE(alive(other)) << "kill signalled a process that only has the job's old pid";
+  EXPECT_EQ(reg.ec2dl({"wait", std::to_string(id)}).status, 1);
+  sb.as_user("kill " + pid);
+}
+
+// The registry's boot_id is read as its first line (job_lib.sh, read_value) and compared with
+// the kernel's; a job launched under another boot is lost, even while a process with its pid
+// and start time runs.
+TEST(Jobs, AJobFromAnotherBootIsLostEvenWhileItsProcessRuns) {
+  Registry reg("boot-id");
+  auto& sb = sandbox();
+  const long id = reg.run_q({"--", "sleep", "600"});
+  ASSERT_TRUE(eventually([&] { return reg.job(id)["status"] == "running"; }));
+  const auto pid = std::to_string(reg.job(id)["pid"].get<long>());
+  const auto file = reg.job_file(id, "boot_id");
+  const auto boot = cat(file);
+  ASSERT_EQ(boot, cat("/proc/sys/kernel/random/boot_id"));
+  // Another boot's id: the same form, one digit changed.
+  std::string other = boot;
+  other[0] = other[0] == '0' ? '1' : '0';
+  sb.as_user("printf '%s' '" + other + "' > '" + file + "'");
+  ASSERT_TRUE(alive(pid));
+  const auto job = reg.job(id);
+  EXPECT_EQ(job["status"], "lost");
+  EXPECT_EQ(reg.ec2dl({"wait", std::to_string(id)}).status, 1);
+  const auto k = reg.ec2dl({"kill", std::to_string(id)});
+  EXPECT_EQ(k.status, 1);
+  EXPECT_TRUE(alive(pid)) << "kill signalled a job of another boot";
+  // This boot's id again: running, and kill takes it.
+  sb.as_user("printf '%s' '" + boot + "' > '" + file + "'");
+  EXPECT_EQ(reg.job(id)["status"], "running");
+  EXPECT_EQ(reg.ec2dl({"kill", std::to_string(id)}).status, 0);
+  EXPECT_FALSE(alive(pid));
+}
+
+TEST(Jobs, TailFollowOfAFileStreamsAppendedLinesUntilInterrupted) {
+  auto& sb = sandbox();
+  sb.as_user("printf 'old 1\\nold 2\\n' > plain-follow.log");
+  BackgroundProcess follower({EC2DL_BINARY, "tail", "-f", "-n", "1", "plain-follow.log"},
+                             sb.ec2dl_env());
+  ASSERT_TRUE(eventually([&] { return follower.out() == "old 2\n"; })) << follower.out();
+  sb.as_user("echo 'new 1' >> plain-follow.log");
+  ASSERT_TRUE(eventually([&] { return follower.out() == "old 2\nnew 1\n"; })) << follower.out();
+  sb.as_user("echo 'new 2' >> plain-follow.log");
+  ASSERT_TRUE(eventually([&] { return follower.out() == "old 2\nnew 1\nnew 2\n"; }))
+      << follower.out();
+  follower.signal(SIGINT);
+  EXPECT_EQ(follower.wait(30), 130) << follower.err();
+  EXPECT_EQ(follower.out(), "old 2\nnew 1\nnew 2\n");
+}
+
+TEST(Jobs, LogOptionPutsTheLogWhereAskedAndPsAndTailFindIt) {
+  Registry reg("log-option");
+  auto& sb = sandbox();
+  const auto absolute = sb.home() + "/abs-logs/job.log";
+  sb.as_user("rm -rf abs-logs log-wd && mkdir log-wd");
+  const long a = reg.run_q({"--wait", "--log", absolute, "--", "echo", "absolute"});
+  EXPECT_EQ(cat(absolute), "absolute\n");
+  EXPECT_EQ(reg.job(a)["log"], absolute);
+  EXPECT_EQ(reg.ec2dl({"tail", std::to_string(a)}).out, "absolute\n");
+  // Relative: under the working folder; appended to, never truncated.
+  const auto relative = sb.home() + "/log-wd/sub/rel.log";
+  for (const auto* word : {"one", "two"}) {
+    reg.run_q({"--wait", "--workdir", "log-wd", "--log", "sub/rel.log", "--name", "rel", "--",
+               "echo", word});
+  }
+  EXPECT_EQ(cat(relative), "one\ntwo\n");
+  EXPECT_EQ(reg.job(a + 2)["log"], relative);
+  EXPECT_EQ(reg.ec2dl({"tail", "rel"}).out, "one\ntwo\n");
+  const auto table = reg.ec2dl({"ps"});
+  EXPECT_NE(table.out.find("rel.log"), std::string::npos) << table.out;
+  // tail -f JOB follows that log and ends with the job.
+  const auto f = reg.ec2dl({"tail", "-f", "rel"});
+  EXPECT_EQ(f.status, 0) << f.err;
+  EXPECT_EQ(f.out, "one\ntwo\n");
+}
+
+TEST(Jobs, WaitTimeoutExits124AndNamesTheJobsStillRunning) {
+  Registry reg("wait-timeout");
+  sandbox().as_user("rm -f gate-wait-timeout");
+  const long id = reg.run_q(gated("gate-wait-timeout"));
+  const long done = reg.run_q({"--wait", "--", "true"});
+  const auto r = reg.ec2dl({"wait", "--timeout", "1", std::to_string(done), std::to_string(id)});
+  EXPECT_EQ(r.status, 124) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("timed out after 1s; still running: job " + std::to_string(id) + "\n"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(reg.job(id)["status"], "running");
+  sandbox().as_user("touch gate-wait-timeout");
+  EXPECT_EQ(reg.ec2dl({"wait", "--timeout", "600", std::to_string(id)}).status, 0);
+}
+
+TEST(Jobs, PythonOptionChoosesTheInterpreterOfPyScripts) {
+  Registry reg("python-option");
+  LocalDir local;
+  auto& sb = sandbox();
+  const auto py = local.write("interp.py", "print('not run by python')\n");
+  const auto interpreter = sb.home() + "/fake-python";
+  sb.as_user("rm -rf py-wd && mkdir py-wd && printf '#!/bin/sh\\necho \"interpreter: $*\"\\n' > " +
+             interpreter + " && chmod +x " + interpreter);
+  const auto r =
+      reg.ec2dl({"run", "-f", "--workdir", "py-wd", "--python", interpreter + " -X  dev", py, "a"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "interpreter: -X dev interp.py a\n");
+  // A missing interpreter is refused before the script is pushed.
+  sb.as_user("echo 'server copy' > py-wd/interp.py");
+  const auto missing =
+      reg.ec2dl({"run", "--workdir", "py-wd", "--python", "no-such-python-xyz", py});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("no-such-python-xyz: command not found"), std::string::npos)
+      << missing.err;
+  EXPECT_EQ(cat(sb.home() + "/py-wd/interp.py"), "server copy\n");
+}
+
+TEST(Jobs, PsLastShowsOnlyTheNewestJobs) {
+  Registry reg("ps-last");
+  for (int i = 0; i < 4; ++i) {
+    reg.run_q({"--wait", "--", "true"});
+  }
+  const auto doc = reg.ps_json({"-n", "2"});
+  ASSERT_EQ(doc["jobs"].size(), 2u) << doc.dump();
+  EXPECT_EQ(doc["jobs"][0]["id"], 3);
+  EXPECT_EQ(doc["jobs"][1]["id"], 4);
+  const auto table = reg.ec2dl({"ps", "--last", "1"});
+  EXPECT_EQ(table.status, 0) << table.err;
+  EXPECT_EQ(std::count(table.out.begin(), table.out.end(), '\n'), 2) << table.out;  // head, job
+  EXPECT_EQ(reg.ec2dl({"ps", "-n", "0"}).status, 2);
+}
+
+TEST(Jobs, PsAllListsPythonEntryPointsAndNotEc2dlsOwnProcesses) {
+  Registry reg("psall-entry");
+  auto& sb = sandbox();
+  // An entry point as pip installs it (torchrun, accelerate, deepspeed, jupyter): a script
+  // whose #! line names the interpreter, so the process is named after the script.
+  const auto python = sb.as_user("command -v python3").out;
+  ASSERT_FALSE(python.empty());
+  sb.as_user("mkdir -p entry-bin && printf '#!%s\\nimport time\\ntime.sleep(600)\\n' '" +
+             python.substr(0, python.size() - 1) + "' > entry-bin/torchrun && chmod +x " +
+             "entry-bin/torchrun");
+  const auto entry =
+      sb.as_user("setsid ./entry-bin/torchrun --nproc 2 >/dev/null 2>&1 </dev/null & echo $!").out;
+  ASSERT_TRUE(eventually([&] {
+    return sb.as_user("grep -q torchrun /proc/" + entry.substr(0, entry.size() - 1) + "/comm")
+               .status == 0;
+  }));
+  // A job whose folder names python: its supervisor's command line holds the word.
+  sb.as_user("mkdir -p python-wd");
+  const long id = reg.run_q({"--workdir", "python-wd", "--", "sleep", "600"});
+  const auto wrapper = cat(reg.job_file(id, "wrapper_pid"));
+  // A follow of a log whose path names python: ec2dl's script on the server holds the word.
+  sb.as_user("echo x > python-follow.log");
+  BackgroundProcess follower({EC2DL_BINARY, "tail", "-f", "python-follow.log"}, sb.ec2dl_env());
+  ASSERT_TRUE(eventually([&] { return follower.out() == "x\n"; }));
+
+  const auto doc = reg.ps_json({"--all"});
+  std::set<long> pids;
+  for (const auto& p : doc["processes"]) {
+    pids.insert(p["pid"].get<long>());
+    const auto command = p["command"].get<std::string>();
+    if (command.starts_with(EC2DL_BINARY)) {
+      continue;  // the client itself: here it runs on the server's machine
+    }
+    EXPECT_EQ(command.find("/bin/sh -c #"), std::string::npos) << command;
+    EXPECT_EQ(command.find("python-follow.log"), std::string::npos) << command;
+    EXPECT_EQ(command.find("wrapper.sh"), std::string::npos) << command;
+  }
+  EXPECT_TRUE(pids.contains(std::stol(entry))) << doc.dump();
+  EXPECT_FALSE(pids.contains(std::stol(wrapper))) << doc.dump();
+  const auto table = reg.ec2dl({"ps", "--all"});
+  EXPECT_NE(table.out.find("entry-bin/torchrun --nproc 2"), std::string::npos) << table.out;
+  follower.signal(SIGINT);
+  follower.wait(30);
+  EXPECT_EQ(reg.ec2dl({"kill", std::to_string(id)}).status, 0);
+  sb.as_user("kill " + entry);
+}
+
 }  // namespace
 }  // namespace ec2dl::test
 

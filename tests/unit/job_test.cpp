@@ -295,6 +295,19 @@ TEST(JobGpu, ParsesGpuSpecs) {
   EXPECT_EQ(uuid->count, 2);
 }
 
+TEST(JobGpu, RefusesMigDeviceUuidsWithAClearMessage) {
+  // A MIG device is not one of nvidia-smi's GPUs: refused as such, not as a missing GPU.
+  for (const auto* spec :
+       {"MIG-4f1c2a7e-0000-4000-8000-000000000001", "0,MIG-4f1c2a7e-0000-4000-8000-000000000001"}) {
+    const auto mig = parse_gpu_spec(spec);
+    ASSERT_FALSE(mig.has_value()) << spec;
+    EXPECT_EQ(mig.error().kind(), core::ErrorKind::usage);
+    EXPECT_NE(mig.error().message().find("MIG device UUIDs are not supported"), std::string::npos)
+        << mig.error().message();
+  }
+  EXPECT_TRUE(parse_gpu_spec("GPU-4f1c2a7e-0000-4000-8000-000000000001").has_value());
+}
+
 TEST(JobGpu, ReadsTheStandInsAnswers) {
   const auto facts = parse_gpu_facts(facts_text("4x-h100"));
   ASSERT_EQ(facts.gpus.size(), 4u);
