@@ -89,6 +89,15 @@ TEST_F(Package, ControlFieldsDescribeThePackage) {
   EXPECT_FALSE(field("Maintainer").empty());
 }
 
+// Every package named in Depends exists and can be satisfied: apt resolves the .deb as it
+// would install it (simulated, so this machine is left as it is).
+TEST_F(Package, AptCanInstallItWithItsDependencies) {
+  const auto r = run_process({"apt-get", "install", "--simulate", "-q", s_deb}, {.timeout_s = 300});
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Inst ec2dl "), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("unmet dependencies"), std::string::npos) << r.out;
+}
+
 TEST_F(Package, CarriesTheManPageCompletionsAndDocs) {
   const auto man = root() + "/usr/share/man/man1/ec2dl.1.gz";
   ASSERT_TRUE(fs::exists(man));
