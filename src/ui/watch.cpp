@@ -354,14 +354,18 @@ int run_watch(const WatchOptions& options, const FrameFn& frame) {
     }
 
     // Until the next frame is due: keys, signals, resizes, and the connection's keepalive.
+    // Keys are looked at once even when the frame took longer than the interval, or a q
+    // would never be read while every frame is late.
     const auto deadline = start + interval_ms;
     bool plain_wait = !options.wait;
+    bool looked = false;
     while (!quit) {
       const auto now = util::monotonic_ms();
-      if (now >= deadline || core::interrupted()) {
+      if ((now >= deadline && looked) || core::interrupted()) {
         break;
       }
-      auto slice = static_cast<int>(std::min<std::int64_t>(deadline - now, k_resize_check_ms));
+      looked = true;
+      auto slice = static_cast<int>(std::clamp<std::int64_t>(deadline - now, 0, k_resize_check_ms));
       const int fd = keys ? STDIN_FILENO : core::interrupt_fd();
       bool ready = false;
       if (!plain_wait) {

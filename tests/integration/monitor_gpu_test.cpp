@@ -2,7 +2,11 @@
 // values, the job join in live mode, and servers without GPUs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "monitor_support.hpp"
 #include "support/fixtures.hpp"
@@ -13,10 +17,11 @@ namespace {
 
 using nlohmann::json;
 
-// The cells of a recorded CSV row, by column name (units stripped from the names): read
-// here independently of ec2dl's parser.
-std::map<std::string, std::string> recorded_row(const std::string& state, std::size_t row) {
-  const auto text = gpu_state_file(state, "gpus.csv");
+// The rows of a recorded CSV file, each by column name (units stripped from the names):
+// read here independently of ec2dl's parser.
+std::vector<std::map<std::string, std::string>> recorded_rows(const std::string& state,
+                                                              const std::string& file) {
+  const auto text = gpu_state_file(state, file);
   std::vector<std::string> lines;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -37,16 +42,35 @@ std::map<std::string, std::string> recorded_row(const std::string& state, std::s
     }
   };
   const auto header = cells(lines.at(0));
-  const auto values = cells(lines.at(row + 1));
-  std::map<std::string, std::string> out;
-  for (std::size_t i = 0; i < header.size() && i < values.size(); ++i) {
-    auto name = header[i];
-    if (const auto b = name.find(" ["); b != std::string::npos) {
-      name = name.substr(0, b);
+  std::vector<std::map<std::string, std::string>> rows;
+  for (std::size_t r = 1; r < lines.size(); ++r) {
+    if (lines[r].empty()) {
+      continue;
     }
-    out[name] = values[i];
+    const auto values = cells(lines[r]);
+    std::map<std::string, std::string> row;
+    for (std::size_t i = 0; i < header.size() && i < values.size(); ++i) {
+      auto name = header[i];
+      if (const auto b = name.find(" ["); b != std::string::npos) {
+        name = name.substr(0, b);
+      }
+      row[name] = values[i];
+    }
+    rows.push_back(std::move(row));
   }
-  return out;
+  return rows;
+}
+
+// Every recorded state with GPUs (those that record a failure have no gpus.csv).
+std::vector<std::string> recorded_states_with_gpus() {
+  std::vector<std::string> states;
+  for (const auto& entry : std::filesystem::directory_iterator(fake_gpu_dir() + "/states")) {
+    if (std::filesystem::exists(entry.path() / "gpus.csv")) {
+      states.push_back(entry.path().filename().string());
+    }
+  }
+  std::sort(states.begin(), states.end());
+  return states;
 }
 
 // "631.95 W" -> 631.95; "[N/A]" -> null.
@@ -66,30 +90,59 @@ class Gpu : public ::testing::Test {
 
 TEST_F(Gpu, JsonEqualsTheRecordedNumbers) {
   auto& sb = sandbox();
-  for (const std::string state : {"4x-h100", "l40s-load", "rtx2080s-610-idle"}) {
+  const auto states = recorded_states_with_gpus();
+  // h100-idle, h100-load, h200-mig-load, l40s-load, rtx2080s-610-idle, 4x-h100, ...
+  ASSERT_GE(states.size(), 6u);
+  for (const auto& state : states) {
     SCOPED_TRACE(state);
     sb.set_gpu_state(state, /*live=*/false);
     const auto r = sb.ec2dl({"gpu", "--json"});
     ASSERT_EQ(r.status, 0) << r.err;
     const auto j = parse_json(r.out);
+    const auto gpus = recorded_rows(state, "gpus.csv");
     ASSERT_TRUE(j["gpus"].is_array());
-    for (std::size_t i = 0; i < j["gpus"].size(); ++i) {
-      const auto rec = recorded_row(state, i);
+    ASSERT_EQ(j["gpus"].size(), gpus.size());
+    for (std::size_t i = 0; i < gpus.size(); ++i) {
+      const auto& rec = gpus[i];
       const auto& g = j["gpus"][i];
       EXPECT_EQ(g["index"], recorded_number(rec.at("index")));
       EXPECT_EQ(g["uuid"], rec.at("uuid"));
       EXPECT_EQ(g["name"], rec.at("name"));
       EXPECT_EQ(g["utilization_gpu_pct"], recorded_number(rec.at("utilization.gpu")));
+      EXPECT_EQ(g["utilization_memory_pct"], recorded_number(rec.at("utilization.memory")));
       EXPECT_EQ(g["memory_used_mib"], recorded_number(rec.at("memory.used")));
       EXPECT_EQ(g["memory_total_mib"], recorded_number(rec.at("memory.total")));
       EXPECT_EQ(g["temperature_c"], recorded_number(rec.at("temperature.gpu")));
       EXPECT_EQ(g["power_draw_w"], recorded_number(rec.at("power.draw")));
       EXPECT_EQ(g["power_limit_w"], recorded_number(rec.at("power.limit")));
       EXPECT_EQ(g["fan_speed_pct"], recorded_number(rec.at("fan.speed")));
+      EXPECT_EQ(g["pstate"], rec.at("pstate"));
+      EXPECT_EQ(g["pci_bus_id"], rec.at("pci.bus_id"));
+      EXPECT_EQ(g["driver_version"], rec.at("driver_version"));
     }
-    const auto apps = gpu_state_file(state, "apps.csv");
-    EXPECT_EQ(j["processes"].size(),
-              static_cast<std::size_t>(std::count(apps.begin(), apps.end(), '\n') - 1));
+    const auto apps = recorded_rows(state, "apps.csv");
+    ASSERT_EQ(j["processes"].size(), apps.size());
+    for (std::size_t i = 0; i < apps.size(); ++i) {
+      const auto& rec = apps[i];
+      json p = nullptr;
+      for (const auto& candidate : j["processes"]) {
+        if (candidate["pid"] == recorded_number(rec.at("pid"))) {
+          p = candidate;
+        }
+      }
+      ASSERT_FALSE(p.is_null()) << "pid " << rec.at("pid") << " not in " << j["processes"];
+      EXPECT_EQ(p["gpu_uuid"], rec.at("gpu_uuid"));
+      EXPECT_EQ(p["process_name"], rec.at("process_name"));
+      EXPECT_EQ(p["used_memory_mib"], recorded_number(rec.at("used_gpu_memory")));
+      // The GPU it runs on, found by UUID among the recorded GPUs.
+      json index = nullptr;
+      for (const auto& g : gpus) {
+        if (g.at("uuid") == rec.at("gpu_uuid")) {
+          index = recorded_number(g.at("index"));
+        }
+      }
+      EXPECT_EQ(p["gpu_index"], index);
+    }
   }
 }
 

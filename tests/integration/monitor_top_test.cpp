@@ -8,6 +8,7 @@
 #include <string>
 
 #include "monitor_support.hpp"
+#include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
 
 namespace ec2dl::test {
@@ -104,6 +105,71 @@ TEST(Top, JsonAgreesWithProcOnTheSameMachine) {
     }
   }
   EXPECT_TRUE(home_found) << r.out;
+}
+
+// A tmpfs of 4 MiB at ~/scratch of the test user, unmounted at the end; `mounted` is false
+// where this machine does not allow it (not root).
+class ScratchMount {
+ public:
+  ScratchMount() : m_dir(sandbox().home() + "/scratch") {
+    mounted = run_process({"/bin/sh", "-c",
+                           "mkdir -p " + sh_quote(m_dir) + " && mount -t tmpfs -o size=4m tmpfs " +
+                               sh_quote(m_dir) + " 2>/dev/null"})
+                  .status == 0;
+  }
+  ~ScratchMount() {
+    run_process({"/bin/sh", "-c",
+                 "umount -l " + sh_quote(m_dir) + " 2>/dev/null; rmdir " + sh_quote(m_dir)});
+  }
+  ScratchMount(const ScratchMount&) = delete;
+  ScratchMount& operator=(const ScratchMount&) = delete;
+  bool mounted = false;
+
+ private:
+  std::string m_dir;
+};
+
+TEST(Top, TheSavedHostsWorkdirDiskIsShown) {
+  auto& sb = sandbox();
+  const ScratchMount scratch;
+  const TempDir config;
+  RunOptions env;
+  env.env = {{"EC2DL_CONFIG", config.path() + "/config.toml"}, {"EC2DL_HOST", ""}};
+  // A saved host whose working folder does not exist yet: its disk is the one it will be on.
+  const auto add =
+      sb.ec2dl({"hosts", "add", "wd", sb.user() + "@127.0.0.1:" + std::to_string(sb.port()), "-i",
+                sb.key(), "--workdir", "~/scratch/proj"},
+               env);
+  ASSERT_EQ(add.status, 0) << add.err;
+  const auto r = sb.ec2dl({"-H", "wd", "top", "--json"}, env);
+  ASSERT_EQ(r.status, 0) << r.err;
+  const auto j = parse_json(r.out);
+  json row = nullptr;
+  for (const auto& d : j["disks"]) {
+    for (const auto& h : d["holds"]) {
+      if (h == "workdir (~/scratch/proj)") {
+        row = d;
+      }
+    }
+  }
+  ASSERT_FALSE(row.is_null()) << r.out;
+  if (scratch.mounted) {
+    // Its own filesystem: a row of its own, with the tmpfs's size.
+    EXPECT_EQ(row["mount"], sb.home() + "/scratch");
+    EXPECT_EQ(row["size_kib"], 4096);
+    EXPECT_EQ(row["holds"].size(), 1u) << row;
+  } else {
+    // Where no tmpfs can be mounted: the row of the filesystem df names for the folder.
+    const auto mount = sb.as_user("df -P -k ~ | awk 'NR == 2 { print $6 }'").out;
+    EXPECT_EQ(row["mount"].get<std::string>() + "\n", mount);
+  }
+  const auto table = sb.ec2dl({"-H", "wd", "top"}, env);
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_NE(table.out.find("workdir (~/scratch/proj)"), std::string::npos) << table.out;
+  // Without a saved host there is no workdir to show.
+  const auto plain = sb.ec2dl({"top", "--json"});
+  ASSERT_EQ(plain.status, 0) << plain.err;
+  EXPECT_EQ(plain.out.find("workdir ("), std::string::npos);
 }
 
 TEST(Top, BusyAndLargeProcessesAreListedWithTheirOwner) {

@@ -55,10 +55,50 @@ TEST(Watch, NoColourWhenAskedNot) {
   EXPECT_EQ(r.screen.find("\x1b[1m"), std::string::npos);
 }
 
+TEST(Watch, NoColourWithNoColorSet) {
+  sandbox().set_gpu_state("4x-h100", false);
+  for (const std::string command : {"gpu", "top"}) {
+    SCOPED_TRACE(command);
+    const auto plain = run_in_pty({command, "--watch", "0.5"}, "q", 3, "env NO_COLOR=1");
+    EXPECT_EQ(plain.status, "0\n");
+    EXPECT_NE(plain.screen.find("ec2dl " + command + " - "), std::string::npos) << plain.screen;
+    EXPECT_EQ(plain.screen.find("\x1b[3"), std::string::npos);
+    EXPECT_EQ(plain.screen.find("\x1b[1m"), std::string::npos);
+  }
+  // An empty NO_COLOR does not count: the same screen is coloured.
+  const auto coloured = run_in_pty({"gpu", "--watch", "0.5"}, "q", 3, "env NO_COLOR=");
+  EXPECT_EQ(coloured.status, "0\n");
+  EXPECT_NE(coloured.screen.find("\x1b[3"), std::string::npos);
+}
+
+TEST(Watch, EveryFrameComesOverOneConnection) {
+  auto& sb = sandbox();
+  sb.set_gpu_state("4x-h100", false);
+  for (const std::string command : {"gpu", "top"}) {
+    SCOPED_TRACE(command);
+    const auto logins_before = count(sb.sshd_log(), "Accepted publickey");
+    // awk passes on the first five frames, then leaves: the watch ends at its next write.
+    const auto r =
+        run_process({"/bin/sh", "-c",
+                     sh_quote(EC2DL_BINARY) + " " + command +
+                         " --watch 0.1 | awk '/^--- / { n++ } n > 5 { exit } { print }'"},
+                    sb.ec2dl_env(RunOptions{.timeout_s = 60}));
+    EXPECT_FALSE(r.timed_out);
+    EXPECT_EQ(count(r.out, " ec2dl " + command + " - "), 5u) << r.out.substr(0, 2000) << r.err;
+    EXPECT_EQ(count(sb.sshd_log(), "Accepted publickey"), logins_before + 1) << sb.sshd_log();
+  }
+}
+
 TEST(Watch, TopOnATerminal) {
   const auto r = run_in_pty({"top", "--watch", "1"}, "q", 4);
   expect_clean_watch(r, "BUSIEST (CPU)");
   EXPECT_NE(r.screen.find("ec2dl top - "), std::string::npos);
+}
+
+TEST(Watch, QQuitsEvenWhenEveryFrameTakesLongerThanTheInterval) {
+  // A top frame samples the CPU for half a second: with --watch 0.1 every frame is late.
+  const auto r = run_in_pty({"top", "--watch", "0.1"}, "q", 3);
+  expect_clean_watch(r, "BUSIEST (CPU)");
 }
 
 TEST(Watch, PsOnATerminal) {
