@@ -15,6 +15,8 @@
 #   --rtt-ms N     also run over a link with N ms of round-trip time (the delay relay of
 #                  the tests, tests/ec2dl_delay_relay in the build folder): a --slow-mib
 #                  file (default 64) and 1,000 of the small files, push and pull
+#   --relay PATH   the delay relay for --rtt-ms (default: tests/ec2dl_delay_relay beside
+#                  the ec2dl binary)
 # The commands timed are given in single quotes on purpose: bash -c expands them (SC2016).
 # shellcheck disable=SC2016
 set -euo pipefail
