@@ -64,23 +64,16 @@ int run(const Options& options, core::Context& ctx) {
   }
   // Whether kill waited for the jobs to end, so their status afterwards is worth showing.
   const bool waited = escalate || grace_s > 0 || signal == "KILL";
-  std::vector<remote::JobRef> refs;
-  for (const auto& text : options.jobs) {
-    refs.push_back(remote::parse_job_ref(text));
-  }
   auto session = connect(ctx);
   if (!session) {
     return report(session.error());
   }
   const std::string base = ctx.remote_dir();
-  auto found = jobs::find(*session, base, refs);
+  auto found = jobs::find_ids(*session, base, options.jobs);
   if (!found) {
     return report(found.error());
   }
-  std::vector<std::int64_t> ids;
-  for (const auto& job : *found) {
-    ids.push_back(job.id);
-  }
+  const auto& ids = *found;
   auto outcomes = jobs::kill(*session, base, ids, signal, grace_s, escalate);
   if (!outcomes) {
     return report(outcomes.error());

@@ -119,10 +119,6 @@ void setup(CLI::App& app, Options& options) {
 }
 
 int run(const Options& options, core::Context& ctx) {
-  std::vector<remote::JobRef> refs;
-  for (const auto& text : options.jobs) {
-    refs.push_back(remote::parse_job_ref(text));
-  }
   auto link = make_reconnector(ctx);
   if (!link) {
     return report(link.error());
@@ -132,16 +128,12 @@ int run(const Options& options, core::Context& ctx) {
     return report(session.error());
   }
   const std::string base = ctx.remote_dir();
-  auto found = jobs::find(*session, base, refs);
-  if (!found) {
-    return report(found.error());
-  }
-  std::vector<std::int64_t> ids;
-  for (const auto& job : *found) {
-    ids.push_back(job.id);
+  auto ids = jobs::find_ids(*session, base, options.jobs);
+  if (!ids) {
+    return report(ids.error());
   }
   link->adopt(std::move(*session));
-  return wait_jobs(*link, ctx, base, ids, options.timeout_s);
+  return wait_jobs(*link, ctx, base, *ids, options.timeout_s);
 }
 
 }  // namespace ec2dl::cli::wait_cmd

@@ -187,6 +187,23 @@ core::Result<std::vector<remote::JobEntry>> find(ssh::Session& session, const st
   return remote::resolve_jobs(*listing, refs);
 }
 
+core::Result<std::vector<std::int64_t>> find_ids(ssh::Session& session, const std::string& base,
+                                                 const std::vector<std::string>& texts) {
+  std::vector<remote::JobRef> refs;
+  for (const auto& text : texts) {
+    refs.push_back(remote::parse_job_ref(text));
+  }
+  auto found = find(session, base, refs);
+  if (!found) {
+    return std::unexpected(found.error());
+  }
+  std::vector<std::int64_t> ids;
+  for (const auto& job : *found) {
+    ids.push_back(job.id);
+  }
+  return ids;
+}
+
 core::Result<bool> wait_ended(ssh::Session& session, const std::string& base,
                               const std::vector<std::int64_t>& ids, double timeout_s) {
   std::vector<std::string> args = {base};

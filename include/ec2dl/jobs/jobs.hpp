@@ -49,6 +49,10 @@ core::Result<remote::JobListing> list(ssh::Session& session, const std::string& 
 core::Result<std::vector<remote::JobEntry>> find(ssh::Session& session, const std::string& base,
                                                  const std::vector<remote::JobRef>& refs);
 
+// The ids of the jobs named by JOB arguments as typed (ids or names; none: the newest job).
+core::Result<std::vector<std::int64_t>> find_ids(ssh::Session& session, const std::string& base,
+                                                 const std::vector<std::string>& texts);
+
 // Blocks until every job in `ids` has ended or is lost. Returns false when `timeout_s` (> 0)
 // passed first. Interrupts and a dropped connection are errors.
 core::Result<bool> wait_ended(ssh::Session& session, const std::string& base,
