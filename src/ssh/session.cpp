@@ -146,12 +146,11 @@ core::Result<Session> Session::connect(const core::Target& target) {
   const long timeout = target.connect_timeout_s;
   ssh_options_set(s, SSH_OPTIONS_TIMEOUT, &timeout);
 
-  spdlog::debug("connecting to {}{} (connect timeout {} s, keepalive every {} s, {} missed "
-                "declare it dead)",
-                target.display(),
-                target.proxy_command.empty() ? "" : " via " + target.proxy_command,
-                target.connect_timeout_s, target.keepalive_interval_s,
-                target.keepalive_count_max);
+  spdlog::debug(
+      "connecting to {}{} (connect timeout {} s, keepalive every {} s, {} missed "
+      "declare it dead)",
+      target.display(), target.proxy_command.empty() ? "" : " via " + target.proxy_command,
+      target.connect_timeout_s, target.keepalive_interval_s, target.keepalive_count_max);
   if (ssh_connect(s) != SSH_OK) {
     return fail(ErrorKind::connect,
                 fmt::format("connect to {}:{}: {}", target.hostname, target.port, ssh_get_error(s)),

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "ec2dl/remote/quote.hpp"
 #include "support/sandbox.hpp"
 
 namespace ec2dl::test {
@@ -196,25 +197,6 @@ TEST_F(Connect, KeysRecordedByOpenSshAreTrusted) {
   EXPECT_EQ(read_text(path("known_hosts")), recorded);  // nothing added
 }
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
-bool wait_for(const std::function<bool()>& done, int seconds = 30) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 // --host-key-check ask on a terminal, as OpenSSH asks: the key type and SHA256 fingerprint,
 // then yes/no. "no" refuses (255, nothing runs, nothing recorded); "yes" records and runs.
 TEST_F(Connect, AskShowsTheFingerprintAndHonoursTheAnswer) {
@@ -234,21 +216,25 @@ TEST_F(Connect, AskShowsTheFingerprintAndHonoursTheAnswer) {
   };
   for (const std::string answer : {"no", "yes"}) {
     fs::remove(path("rc"));
-    std::string command = "env HOME=" + quote(m_dir + "/home") + " " + quote(EC2DL_BINARY);
+    std::string command = "env HOME=" + remote::shell_quote(m_dir + "/home") + " " +
+                          remote::shell_quote(EC2DL_BINARY);
     for (const auto& arg : direct(path("known_hosts"))) {
-      command += " " + quote(arg);
+      command += " " + remote::shell_quote(arg);
     }
-    command += " --host-key-check ask exec -- touch marker; echo $? >" + quote(path("rc.tmp")) +
-               "; mv " + quote(path("rc.tmp")) + " " + quote(path("rc")) + "; sleep 30";
+    command += " --host-key-check ask exec -- touch marker; echo $? >" +
+               remote::shell_quote(path("rc.tmp")) + "; mv " + remote::shell_quote(path("rc.tmp")) +
+               " " + remote::shell_quote(path("rc")) + "; sleep 30";
     bare_home();
-    ASSERT_EQ(
-        tmux({"new-session", "-d", "-x", "120", "-y", "20", "sh -c " + quote(command)}).status, 0);
+    ASSERT_EQ(tmux({"new-session", "-d", "-x", "120", "-y", "20",
+                    "sh -c " + remote::shell_quote(command)})
+                  .status,
+              0);
     const auto screen = [&] { return tmux({"capture-pane", "-p", "-J"}).out; };
-    ASSERT_TRUE(wait_for([&] { return screen().find("(yes/no)?") != std::string::npos; }))
+    ASSERT_TRUE(eventually([&] { return screen().find("(yes/no)?") != std::string::npos; }))
         << screen();
     EXPECT_NE(screen().find("ED25519 key fingerprint is " + fp), std::string::npos) << screen();
     tmux({"send-keys", answer, "Enter"});
-    ASSERT_TRUE(wait_for([&] { return fs::exists(path("rc")); })) << screen();
+    ASSERT_TRUE(eventually([&] { return fs::exists(path("rc")); })) << screen();
     tmux({"kill-server"});
     if (answer == "no") {
       EXPECT_EQ(read_text(path("rc")), "255\n");

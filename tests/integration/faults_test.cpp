@@ -27,17 +27,6 @@ namespace {
 
 using nlohmann::json;
 
-bool eventually(const std::function<bool()>& done, int seconds = 60) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 void sleep_s(int seconds) {
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
 }

@@ -304,8 +304,9 @@ TEST_F(Hosts, RemoteDirOfTheProfileIsTheRegistry) {
 
 TEST_F(Hosts, WorkdirPythonAndEnvAreDefaultsOfRunAndPush) {
   const auto& sb = sandbox();
-  sb.as_user("rm -rf wd-prof && mkdir wd-prof && printf '#!/bin/sh\\necho fake \"$@\"\\n' "
-             ">wd-prof/mypy && chmod +x wd-prof/mypy");
+  sb.as_user(
+      "rm -rf wd-prof && mkdir wd-prof && printf '#!/bin/sh\\necho fake \"$@\"\\n' "
+      ">wd-prof/mypy && chmod +x wd-prof/mypy");
   ASSERT_EQ(ec2dl({"hosts", "add", "w", "sandbox", "--workdir", "~/wd-prof", "--python",
                    sb.home() + "/wd-prof/mypy", "--env", "FOO=bar baz"})
                 .status,

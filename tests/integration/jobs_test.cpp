@@ -95,19 +95,6 @@ bool alive(std::string pid) {
              .status == 0;
 }
 
-// Polls until `pred` holds (the tests wait on events, never on durations).
-template <class Pred>
-bool eventually(Pred pred, int seconds = 60) {
-  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (pred()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return pred();
-}
-
 // A job that runs until the file GATE (in the remote home) exists.
 std::vector<std::string> gated(const std::string& gate, const std::string& then = "") {
   return {"--", "sh", "-c", "while [ ! -e \"$HOME/" + gate + "\" ]; do sleep 0.1; done; " + then};

@@ -8,18 +8,11 @@
 #include <string>
 #include <thread>
 
+#include "ec2dl/remote/quote.hpp"
 #include "support/sandbox.hpp"
 
 namespace ec2dl::test {
 namespace {
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
 
 class Login : public ::testing::Test {
  protected:
@@ -45,14 +38,17 @@ class Login : public ::testing::Test {
   void start(const std::string& host, const std::string& subcommand = "login") {
     const auto& sb = sandbox();
     const std::string script =
-        "stty -g > " + quote(m_dir + "/before") + "; env HOME=" + quote(sb.client_home()) +
-        " TERM=xterm " + quote(EC2DL_BINARY) + " -H " + host + " " + subcommand + "; echo $? > " +
-        quote(m_dir + "/rc.tmp") + "; stty -g > " + quote(m_dir + "/after") + "; mv " +
-        quote(m_dir + "/rc.tmp") + " " + quote(m_dir + "/rc") + "; sleep 60";
+        "stty -g > " + remote::shell_quote(m_dir + "/before") +
+        "; env HOME=" + remote::shell_quote(sb.client_home()) + " TERM=xterm " +
+        remote::shell_quote(EC2DL_BINARY) + " -H " + host + " " + subcommand + "; echo $? > " +
+        remote::shell_quote(m_dir + "/rc.tmp") + "; stty -g > " +
+        remote::shell_quote(m_dir + "/after") + "; mv " + remote::shell_quote(m_dir + "/rc.tmp") +
+        " " + remote::shell_quote(m_dir + "/rc") + "; sleep 60";
     // The previous test's tmux server may still be going away: try again briefly.
     ProcessResult r;
     for (int attempt = 0; attempt < 20; ++attempt) {
-      r = tmux({"new-session", "-d", "-x", "100", "-y", "30", "sh -c " + quote(script)});
+      r = tmux(
+          {"new-session", "-d", "-x", "100", "-y", "30", "sh -c " + remote::shell_quote(script)});
       if (r.status == 0) {
         break;
       }
@@ -69,7 +65,8 @@ class Login : public ::testing::Test {
     while (!tty.empty() && tty.back() == '\n') {
       tty.pop_back();
     }
-    auto settings = " " + run_process({"sh", "-c", "stty -a < " + quote(tty)}).out + " ";
+    auto settings =
+        " " + run_process({"sh", "-c", "stty -a < " + remote::shell_quote(tty)}).out + " ";
     for (auto& c : settings) {
       c = c == '\n' ? ' ' : c;
     }
@@ -82,17 +79,6 @@ class Login : public ::testing::Test {
     return text.find("$\n") != std::string::npos;
   }
 
-  bool wait_for(const std::function<bool()>& done, int seconds = 30) const {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done()) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-
   std::string m_dir;
   std::string m_socket;
 };
@@ -100,7 +86,7 @@ class Login : public ::testing::Test {
 TEST_F(Login, DashShellRunsTypedCommandsAndReturnsItsStatus) {
   start("sandbox");
   // The remote shell's prompt shows that it is ready to read (and the local terminal raw).
-  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  ASSERT_TRUE(eventually([&] { return prompt_shown(); })) << screen();
   // While the session runs the local terminal is raw: no line editing, no local echo, no
   // signals from Ctrl-C (they go to the server).
   const auto raw = local_tty_settings();
@@ -108,7 +94,7 @@ TEST_F(Login, DashShellRunsTypedCommandsAndReturnsItsStatus) {
   EXPECT_NE(raw.find(" -echo "), std::string::npos) << raw;
   EXPECT_NE(raw.find(" -isig "), std::string::npos) << raw;
   tmux({"send-keys", "echo $((6*7)); exit 3", "Enter"});
-  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_NE(screen().find("\n42\n"), std::string::npos) << screen();
   EXPECT_EQ(read_text(m_dir + "/rc"), "3\n");
   EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
@@ -116,9 +102,9 @@ TEST_F(Login, DashShellRunsTypedCommandsAndReturnsItsStatus) {
 
 TEST_F(Login, BashShellGetsTheWindowSizeAndTerm) {
   start("sandbox-bash");
-  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  ASSERT_TRUE(eventually([&] { return prompt_shown(); })) << screen();
   tmux({"send-keys", "echo \"size=$(stty size) term=$TERM\"; exit 0", "Enter"});
-  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_NE(screen().find("size=30 100 term=xterm"), std::string::npos) << screen();
   EXPECT_EQ(read_text(m_dir + "/rc"), "0\n");
   EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
@@ -126,19 +112,19 @@ TEST_F(Login, BashShellGetsTheWindowSizeAndTerm) {
 
 TEST_F(Login, WindowSizeChangesAreForwarded) {
   start("sandbox");
-  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  ASSERT_TRUE(eventually([&] { return prompt_shown(); })) << screen();
   tmux({"resize-window", "-x", "90", "-y", "25"});
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   tmux({"send-keys", "echo \"now=$(stty size)\"; exit", "Enter"});
-  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_NE(screen().find("now=25 90"), std::string::npos) << screen();
 }
 
 TEST_F(Login, TerminalIsRestoredWhenTheClientIsKilled) {
   start("sandbox");
-  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  ASSERT_TRUE(eventually([&] { return prompt_shown(); })) << screen();
   run_process({"pkill", "-TERM", "-f", std::string("^") + EC2DL_BINARY + " -H sandbox login"});
-  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
   EXPECT_EQ(read_text(m_dir + "/rc"), "130\n");  // interrupted
   const auto cooked = local_tty_settings();
@@ -148,10 +134,10 @@ TEST_F(Login, TerminalIsRestoredWhenTheClientIsKilled) {
 // The connection dying under a login session: exit 255 with a message, terminal restored.
 TEST_F(Login, ADeadConnectionEndsTheSessionWith255) {
   start("sandbox");
-  ASSERT_TRUE(wait_for([&] { return prompt_shown(); })) << screen();
+  ASSERT_TRUE(eventually([&] { return prompt_shown(); })) << screen();
   // Kill the server side of this session (its sshd processes), as a dropped link would.
   tmux({"send-keys", "kill -9 $PPID", "Enter"});
-  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_EQ(read_text(m_dir + "/rc"), "255\n") << screen();
   EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));
 }
@@ -160,9 +146,9 @@ TEST_F(Login, ADeadConnectionEndsTheSessionWith255) {
 // local window's size, keys typed reach it, its status comes back, the terminal is restored.
 TEST_F(Login, ExecWithTtyOnATerminalIsInteractive) {
   start("sandbox", "exec -t -- sh -c 'stty size; read -r line; echo \"got $line\"; exit 4'");
-  ASSERT_TRUE(wait_for([&] { return screen().find("30 100") != std::string::npos; })) << screen();
+  ASSERT_TRUE(eventually([&] { return screen().find("30 100") != std::string::npos; })) << screen();
   tmux({"send-keys", "hello", "Enter"});
-  ASSERT_TRUE(wait_for([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_NE(screen().find("got hello"), std::string::npos) << screen();
   EXPECT_EQ(read_text(m_dir + "/rc"), "4\n");
   EXPECT_EQ(read_text(m_dir + "/before"), read_text(m_dir + "/after"));

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "ec2dl/remote/quote.hpp"
 #include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
 
@@ -18,25 +19,6 @@ namespace ec2dl::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
-}
-
-bool wait_for(const std::function<bool()>& done, int seconds = 30) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
 
 int count(const std::string& text, const std::string& what) {
   int n = 0;
@@ -90,20 +72,24 @@ TEST(Secrets, PassphraseAndKeyMaterialNeverReachTheDebugLog) {
 
   // Type the passphrase at ec2dl's prompt in a real terminal, with -vv on.
   const std::string socket = "ec2dl-secrets-" + std::to_string(::getpid());
-  const std::string script = "env HOME=" + quote(dir) + " " + quote(EC2DL_BINARY) + " -vv -H " +
-                             sb.user() + "@127.0.0.1:" + std::to_string(sb.port()) + " -i " +
-                             quote(dir + "/locked") + " --known-hosts " + quote(sb.known_hosts()) +
-                             " exec -c 'echo logged-in' >" + quote(dir + "/out") + " 2>" +
-                             quote(dir + "/log") + "; echo $? >" + quote(dir + "/rc");
-  ASSERT_EQ(
-      run_process({"tmux", "-L", socket, "new-session", "-d", "sh -c " + quote(script)}).status, 0);
-  ASSERT_TRUE(wait_for([&] {
+  const std::string script =
+      "env HOME=" + remote::shell_quote(dir) + " " + remote::shell_quote(EC2DL_BINARY) +
+      " -vv -H " + sb.user() + "@127.0.0.1:" + std::to_string(sb.port()) + " -i " +
+      remote::shell_quote(dir + "/locked") + " --known-hosts " +
+      remote::shell_quote(sb.known_hosts()) + " exec -c 'echo logged-in' >" +
+      remote::shell_quote(dir + "/out") + " 2>" + remote::shell_quote(dir + "/log") +
+      "; echo $? >" + remote::shell_quote(dir + "/rc");
+  ASSERT_EQ(run_process(
+                {"tmux", "-L", socket, "new-session", "-d", "sh -c " + remote::shell_quote(script)})
+                .status,
+            0);
+  ASSERT_TRUE(eventually([&] {
     return read_text(dir + "/log").find("Enter passphrase") != std::string::npos ||
            run_process({"tmux", "-L", socket, "capture-pane", "-p"}).out.find("Enter passphrase") !=
                std::string::npos;
   }));
   run_process({"tmux", "-L", socket, "send-keys", passphrase, "Enter"});
-  EXPECT_TRUE(wait_for([&] { return fs::exists(dir + "/rc"); }));
+  EXPECT_TRUE(eventually([&] { return fs::exists(dir + "/rc"); }));
   run_process({"tmux", "-L", socket, "kill-server"});
   write_text(auth, saved);
 

@@ -4,12 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <functional>
 #include <string>
-#include <thread>
 
 #include "support/process.hpp"
 #include "support/sandbox.hpp"
@@ -101,18 +98,6 @@ inline const char* k_hostile_tree =
     "ln -s nowhere src/dangling; "
     "touch -d @1500000000 src/random.bin src/empty.txt; touch -d @1400000000 src/deep/a/b/c; "
     "touch -d @1300000000 src/deep/a/b src/deep/a src/deep 'src/with space' src/'empty dir' src";
-
-// Polls `probe` until it returns true (every 50 ms, at most timeout_s).
-inline bool eventually(const std::function<bool()>& probe, int timeout_s = 60) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (std::chrono::steady_clock::now() < until) {
-    if (probe()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
-}
 
 inline std::uint64_t parse_size(const std::string& text) {
   try {

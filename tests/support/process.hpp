@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,10 @@ class BackgroundProcess {
   bool m_reaped = false;
   int m_status = -1;
 };
+
+// Polls `done` every 100 ms until it holds or `seconds` pass (then asks once more): tests
+// wait on events, never on durations.
+bool eventually(const std::function<bool()>& done, int seconds = 60);
 
 // Reads a whole file ("" when missing).
 std::string read_text(const std::string& path);

@@ -7,25 +7,10 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "ec2dl/remote/quote.hpp"
 #include "support/fixtures.hpp"
 
 namespace ec2dl::test {
-
-namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-}  // namespace
 
 Sandbox::Sandbox(const SandboxOptions& sandbox_options) {
   char tmpl[] = "/tmp/ec2dl-sbx-XXXXXX";
@@ -131,15 +116,15 @@ void Sandbox::control(const std::string& action, const std::string& arg) const {
 
 void Sandbox::set_gpu_state(const std::string& state, bool live) const {
   const auto dst = gpu_state();
-  std::string script = "set -e; rm -rf " + shell_quote(dst) + "/*; ";
+  std::string script = "set -e; rm -rf " + remote::shell_quote(dst) + "/*; ";
   if (state != "no-devices") {
-    script += "cp -R " + shell_quote(fake_gpu_dir() + "/states/" + state) + "/. " +
-              shell_quote(dst) + "/; ";
+    script += "cp -R " + remote::shell_quote(fake_gpu_dir() + "/states/" + state) + "/. " +
+              remote::shell_quote(dst) + "/; ";
     if (live) {
-      script += ": > " + shell_quote(dst + "/live") + "; ";
+      script += ": > " + remote::shell_quote(dst + "/live") + "; ";
     }
   }
-  script += "chmod -R a+rX " + shell_quote(dst);
+  script += "chmod -R a+rX " + remote::shell_quote(dst);
   const auto r = run_process({"/bin/sh", "-c", script});
   if (r.status != 0) {
     throw std::runtime_error("set_gpu_state failed: " + r.err);
