@@ -45,7 +45,8 @@ std::string_view exit_status_table() {
          "  0     success\n"
          "  1     failed (bad job id, transfer error, remote script error, ...)\n"
          "  2     usage error (bad option or argument)\n"
-         "  130   interrupted (Ctrl-C)\n"
+         "  124   wait --timeout: the time ran out first (the jobs go on)\n"
+         "  130   interrupted (Ctrl-C, SIGTERM, SIGHUP)\n"
          "  255   ssh-level failure: connect, authentication, host key, dead connection\n"
          "  N     exec, run --wait/-f, wait, tail -f JOB: the remote command's or job's own\n"
          "        status (128+N when it died of signal N)\n";
