@@ -1,6 +1,5 @@
 #include "ec2dl/cli/ps.hpp"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -12,6 +11,7 @@
 #include "ec2dl/jobs/jobs.hpp"
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/ui/table.hpp"
+#include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/ui/watch.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "ec2dl/util/time.hpp"
@@ -87,11 +87,8 @@ nlohmann::json time_json(const std::optional<std::int64_t>& v) {
 }
 
 std::size_t terminal_width() {
-  winsize ws{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
-    return ws.ws_col;
-  }
-  return 0;
+  const auto size = ui::terminal_size(STDOUT_FILENO);
+  return size ? size->cols : 0;
 }
 
 // Keeps the jobs asked for: the named ones, or the newest `last`, or all.

@@ -1,6 +1,5 @@
 #include "ec2dl/cli/tail.hpp"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/core/interrupt.hpp"
 #include "ec2dl/jobs/jobs.hpp"
+#include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
@@ -44,11 +44,8 @@ struct Printer {
 };
 
 std::size_t terminal_width() {
-  winsize ws{};
-  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
-    return ws.ws_col;
-  }
-  return 0;
+  const auto size = ui::terminal_size(STDOUT_FILENO);
+  return size ? size->cols : 0;
 }
 
 // Prints the last `lines` lines of `log` and returns the offset after them.

@@ -1,6 +1,5 @@
 #include "ec2dl/cli/transfer_view.hpp"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -10,6 +9,7 @@
 #include <cstdio>
 
 #include "ec2dl/ui/table.hpp"
+#include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
@@ -36,11 +36,8 @@ std::string eta_text(double seconds) {
 }
 
 std::size_t stderr_width() {
-  winsize ws{};
-  if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
-    return ws.ws_col;
-  }
-  return 80;
+  const auto size = ui::terminal_size(STDERR_FILENO);
+  return size ? size->cols : 80;
 }
 
 std::string plural(std::size_t n, std::string_view one, std::string_view many) {
