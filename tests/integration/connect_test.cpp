@@ -424,7 +424,10 @@ TEST_F(Connect, AgentAuthentication) {
   auto r = sb.ec2dl({"-H", sb.user() + "@127.0.0.1:" + std::to_string(sb.port()), "--known-hosts",
                      sb.known_hosts(), "exec", "-c", "echo via-agent"},
                     o);
+  // The agent removes its socket as it exits: wait for that, so TearDown
+  // does not race it over the same directory.
   ::kill(agent_pid, SIGTERM);
+  EXPECT_TRUE(eventually([&] { return !fs::exists(sock); }, 10));
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "via-agent\n");
 }
