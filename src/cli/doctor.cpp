@@ -431,6 +431,15 @@ int run(const Options& options, core::Context& ctx) {
           remote::sh_command(remote::script("doctor"), {ctx.remote_dir(), python}, "ec2dl-doctor"));
       if (!out) {
         c.add("server", "checks", "fail", out.error().message(), out.error().hint());
+      } else if (out->status.shell_status() != 0) {
+        // The report script never fails on its own: a non-zero status means the server
+        // could not run it at all (for instance no base64 to unpack it).
+        const auto err = std::string(util::trim(out->err));
+        const auto line = err.substr(0, err.find('\n'));
+        c.add("server", "checks", "fail",
+              fmt::format("the checks could not run (exit {}): {}", out->status.shell_status(),
+                          util::sanitize_for_terminal(line.empty() ? "no message" : line)),
+              fmt::format("{} -t exec -- sudo apt-get install -y coreutils", prefix));
       } else {
         for (auto& check : server_checks(out->out, prefix, python)) {
           c.list.push_back(std::move(check));

@@ -127,8 +127,9 @@ std::string sh_command(std::string_view script, const std::vector<std::string>& 
   // environment (only letters, digits, "+/=") and is decoded and run by /bin/sh; the
   // user's stdin is left alone.
   return "exec env EC2DL_SH=" + base64(out) +
-         " /bin/sh -c 's=$(printf %s \"$EC2DL_SH\" | base64 -d) && unset EC2DL_SH && "
-         "eval \"$s\"' " +
+         " /bin/sh -c 'command -v base64 >/dev/null || { echo \"ec2dl: the server has no "
+         "base64 command (install coreutils)\" >&2; exit 127; }; "
+         "s=$(printf %s \"$EC2DL_SH\" | base64 -d) && unset EC2DL_SH && eval \"$s\"' " +
          (literal_in_every_shell(name) ? shell_quote(name) : std::string("ec2dl"));
 }
 

@@ -1,4 +1,5 @@
 // ec2dl exec against a real sshd: statuses, streams, stdin, hostile arguments, login shells.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -6,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
 
 namespace ec2dl::test {
@@ -175,6 +177,42 @@ TEST(Exec, OtherLoginShellsChangeNothing) {
     const auto ps = sb.ec2dl({"-H", "sandbox-bash", "--json", "ps"});
     EXPECT_EQ(ps.status, 0) << shell << ": " << ps.err;
   }
+  ASSERT_EQ(run_process({"usermod", "-s", "/bin/bash", sb.user_bash()}).status, 0);
+}
+
+// A server whose PATH has no base64: commands that need no encoding still run; one that
+// does (a newline in an argument) fails with a one-line reason instead of a shell's
+// "not found", and doctor names the missing command.
+TEST(Exec, AServerWithoutBase64SaysSo) {
+  auto& sb = sandbox();
+  TempDir dir("ec2dl-nob64", 0755);
+  const auto bin = dir.path() + "/bin";
+  ASSERT_EQ(::mkdir(bin.c_str(), 0755), 0);
+  for (const char* tool : {"env", "sh", "cat", "printf"}) {
+    const auto found = run_process({"sh", "-c", std::string("command -v ") + tool});
+    ASSERT_EQ(found.status, 0) << tool;
+    const auto target = found.out.substr(0, found.out.size() - 1);
+    ASSERT_EQ(::symlink(target.c_str(), (bin + "/" + tool).c_str()), 0) << tool;
+  }
+  const auto shell = dir.path() + "/login-shell";
+  write_text(shell, "#!/bin/sh\nPATH=" + bin + " exec /bin/sh \"$@\"\n");
+  ASSERT_EQ(::chmod(shell.c_str(), 0755), 0);
+  ASSERT_EQ(run_process({"usermod", "-s", shell, sb.user_bash()}).status, 0);
+
+  const auto plain = sb.ec2dl({"-H", "sandbox-bash", "exec", "--", "printf", "%s", "plain"});
+  EXPECT_EQ(plain.status, 0) << plain.err;
+  EXPECT_EQ(plain.out, "plain");
+  const auto encoded = sb.ec2dl({"-H", "sandbox-bash", "exec", "--", "printf", "%s", "a\nb"});
+  EXPECT_EQ(encoded.status, 127);
+  EXPECT_EQ(encoded.out, "");
+  EXPECT_NE(encoded.err.find("the server has no base64 command (install coreutils)"),
+            std::string::npos)
+      << encoded.err;
+  const auto doctor = sb.ec2dl({"-H", "sandbox-bash", "doctor"});
+  EXPECT_NE(doctor.status, 0);
+  EXPECT_NE(doctor.out.find("could not run (exit 127): ec2dl: the server has no base64"),
+            std::string::npos)
+      << doctor.out << doctor.err;
   ASSERT_EQ(run_process({"usermod", "-s", "/bin/bash", sb.user_bash()}).status, 0);
 }
 
