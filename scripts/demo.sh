@@ -97,8 +97,8 @@ printf '%s$ ec2dl run --no-push script.py --epochs 3%s   (with -q: just the id)\
   "$bold" "$reset" "$first"
 
 step "4. on a chosen GPU" "CUDA_VISIBLE_DEVICES=1 nohup python ~/script.py ... &"
-show gpu-run 1 --no-push script.py --epochs 6
-show run --gpu auto --no-push --name auto-pick script.py --epochs 6
+show gpu-run 1 --no-push script.py --epochs 20
+show run --gpu auto --no-push --name auto-pick script.py --epochs 60
 
 step "5. follow its output" "tail -f script.py.log   (and it never ends by itself)"
 show tail -f "$first" || echo "(exit status $?: the job's own)"

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -37,14 +39,31 @@ struct PtyRun {
   std::string status;  // the command's exit status
 };
 
-// Runs `ec2dl ARGS` on a pseudo-terminal of 120x40 (through script(1)); `keys` are typed
-// `delay_s` seconds after it starts (a "\x03" is Ctrl-C). `wrapper` goes before the command
-// (e.g. "timeout -s TERM 3").
-inline PtyRun run_in_pty(const std::vector<std::string>& args, const std::string& keys, int delay_s,
-                         const std::string& wrapper = "") {
+inline std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// When run_in_pty acts: once the terminal has shown `text` `times` times (by default two
+// frames drawn from the top of the screen), or after 60 s.
+struct PtyCue {
+  std::string text = "\x1b[H";
+  std::size_t times = 2;
+};
+
+// Runs `ec2dl ARGS` on a pseudo-terminal of 120x40 (through script(1)). When `cue` has been
+// shown, `keys` are typed (a "\x03" is Ctrl-C) and then, if `sig` is not 0, that signal is
+// sent to ec2dl. `wrapper` goes before the command (e.g. "env NO_COLOR=1").
+inline PtyRun run_in_pty(const std::vector<std::string>& args, const std::string& keys,
+                         const PtyCue& cue = {}, int sig = 0, const std::string& wrapper = "") {
   char dir_tmpl[] = "/tmp/ec2dl-pty-XXXXXX";
   const std::string dir = ::mkdtemp(dir_tmpl);
-  std::string cmd = wrapper + " " + sh_quote(EC2DL_BINARY);
+  // The shell in front of ec2dl records its pid, then becomes ec2dl.
+  std::string cmd = "sh -c 'echo $$ >\"$0\"; exec \"$@\"' " + dir + "/pid " + wrapper + " " +
+                    sh_quote(EC2DL_BINARY);
   for (const auto& a : args) {
     cmd += " " + sh_quote(a);
   }
@@ -56,30 +75,35 @@ inline PtyRun run_in_pty(const std::vector<std::string>& args, const std::string
     std::snprintf(octal, sizeof octal, "\\%03o", static_cast<unsigned char>(c));
     keys_printf += octal;
   }
-  // The terminal's input stays open (fd 3 on a fifo) until the command has ended.
+  // The terminal's input stays open (fd 3 on a fifo) until the command has ended; the keys
+  // go in once the test has seen its cue and made the file "go".
   const std::string outer = "mkfifo " + dir + "/in; script -qfec " + sh_quote(inner) + " " + dir +
                             "/typescript <" + dir + "/in >/dev/null & s=$!; exec 3>" + dir +
-                            "/in; sleep " + std::to_string(delay_s) + "; printf '" + keys_printf +
-                            "' >&3; wait $s";
+                            "/in; until [ -e " + dir + "/go ]; do sleep 0.05; done; printf '" +
+                            keys_printf + "' >&3; wait $s";
   RunOptions options = sandbox().ec2dl_env();
   options.env["TERM"] = "xterm";
-  options.timeout_s = 60;
-  run_process({"/bin/sh", "-c", outer}, options);
+  BackgroundProcess shell({"/bin/sh", "-c", outer}, options);
+  const auto typescript = dir + "/typescript";
+  EXPECT_TRUE(eventually([&] { return count(read_text(typescript), cue.text) >= cue.times; }))
+      << "the terminal never showed the cue:\n"
+      << read_text(typescript).substr(0, 2000);
+  if (sig != 0) {
+    const auto pid = std::atoi(read_text(dir + "/pid").c_str());
+    EXPECT_GT(pid, 0);
+    if (pid > 0) {
+      ::kill(pid, sig);
+    }
+  }
+  write_text(dir + "/go", "");
+  EXPECT_TRUE(shell.wait(60).has_value()) << "the command did not end";
   PtyRun r;
-  r.screen = read_text(dir + "/typescript");
+  r.screen = read_text(typescript);
   r.before = read_text(dir + "/before");
   r.after = read_text(dir + "/after");
   r.status = read_text(dir + "/status");
   run_process({"rm", "-rf", dir});
   return r;
-}
-
-inline std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 // Waits (up to 30 s) until the sh CONDITION holds on the server, as the test user.

@@ -2,7 +2,10 @@
 // SIGTERM; frames with timestamps (or JSON lines) when piped.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "monitor_support.hpp"
 #include "support/sandbox.hpp"
@@ -13,6 +16,8 @@ namespace {
 constexpr const char* k_enter_alt = "\x1b[?1049h";
 constexpr const char* k_leave_alt = "\x1b[?1049l";
 constexpr const char* k_home = "\x1b[H";
+constexpr const char* k_h100 = "NVIDIA H100 80GB HBM3";
+constexpr const char* k_busiest = "BUSIEST (CPU)";
 
 void expect_clean_watch(const PtyRun& r, const std::string& content) {
   EXPECT_EQ(r.status, "0\n") << r.screen.substr(0, 3000);
@@ -34,8 +39,8 @@ void expect_clean_watch(const PtyRun& r, const std::string& content) {
 
 TEST(Watch, GpuOnATerminalQuitsWithQ) {
   sandbox().set_gpu_state("4x-h100", false);
-  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "q", 4);
-  expect_clean_watch(r, "NVIDIA H100 80GB HBM3");
+  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "q", {});
+  expect_clean_watch(r, k_h100);
   EXPECT_NE(r.screen.find("ec2dl gpu - "), std::string::npos);
   EXPECT_NE(r.screen.find("every 0.5s"), std::string::npos);
   EXPECT_NE(r.screen.find("UTIL 5m"), std::string::npos);  // the sparkline columns
@@ -44,12 +49,12 @@ TEST(Watch, GpuOnATerminalQuitsWithQ) {
 }
 
 TEST(Watch, GpuOnATerminalQuitsWithCtrlC) {
-  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "\x03", 4);
-  expect_clean_watch(r, "NVIDIA H100 80GB HBM3");
+  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "\x03", {});
+  expect_clean_watch(r, k_h100);
 }
 
 TEST(Watch, NoColourWhenAskedNot) {
-  const auto r = run_in_pty({"--no-color", "gpu", "--watch", "0.5"}, "q", 3);
+  const auto r = run_in_pty({"--no-color", "gpu", "--watch", "0.5"}, "q", {});
   EXPECT_EQ(r.status, "0\n");
   EXPECT_EQ(r.screen.find("\x1b[3"), std::string::npos);
   EXPECT_EQ(r.screen.find("\x1b[1m"), std::string::npos);
@@ -59,14 +64,14 @@ TEST(Watch, NoColourWithNoColorSet) {
   sandbox().set_gpu_state("4x-h100", false);
   for (const std::string command : {"gpu", "top"}) {
     SCOPED_TRACE(command);
-    const auto plain = run_in_pty({command, "--watch", "0.5"}, "q", 3, "env NO_COLOR=1");
+    const auto plain = run_in_pty({command, "--watch", "0.5"}, "q", {}, 0, "env NO_COLOR=1");
     EXPECT_EQ(plain.status, "0\n");
     EXPECT_NE(plain.screen.find("ec2dl " + command + " - "), std::string::npos) << plain.screen;
     EXPECT_EQ(plain.screen.find("\x1b[3"), std::string::npos);
     EXPECT_EQ(plain.screen.find("\x1b[1m"), std::string::npos);
   }
   // An empty NO_COLOR does not count: the same screen is coloured.
-  const auto coloured = run_in_pty({"gpu", "--watch", "0.5"}, "q", 3, "env NO_COLOR=");
+  const auto coloured = run_in_pty({"gpu", "--watch", "0.5"}, "q", {}, 0, "env NO_COLOR=");
   EXPECT_EQ(coloured.status, "0\n");
   EXPECT_NE(coloured.screen.find("\x1b[3"), std::string::npos);
 }
@@ -90,49 +95,63 @@ TEST(Watch, EveryFrameComesOverOneConnection) {
 }
 
 TEST(Watch, TopOnATerminal) {
-  const auto r = run_in_pty({"top", "--watch", "1"}, "q", 4);
-  expect_clean_watch(r, "BUSIEST (CPU)");
+  const auto r = run_in_pty({"top", "--watch", "1"}, "q", {});
+  expect_clean_watch(r, k_busiest);
   EXPECT_NE(r.screen.find("ec2dl top - "), std::string::npos);
 }
 
 TEST(Watch, QQuitsEvenWhenEveryFrameTakesLongerThanTheInterval) {
   // A top frame samples the CPU for half a second: with --watch 0.1 every frame is late.
-  const auto r = run_in_pty({"top", "--watch", "0.1"}, "q", 3);
-  expect_clean_watch(r, "BUSIEST (CPU)");
+  const auto r = run_in_pty({"top", "--watch", "0.1"}, "q", {});
+  expect_clean_watch(r, k_busiest);
 }
 
 TEST(Watch, PsOnATerminal) {
   const auto job = run_job({"--name", "watched", "--", "sleep", "60"});
-  const auto r = run_in_pty({"ps", "--watch", "0.5"}, "q", 3);
+  const auto r = run_in_pty({"ps", "--watch", "0.5"}, "q", {});
   stop_job(job);
   expect_clean_watch(r, "watched");
   EXPECT_NE(r.screen.find("ec2dl ps - "), std::string::npos);
 }
 
 TEST(Watch, SigtermRestoresTheTerminal) {
-  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "", 0,
-                            "timeout --foreground --preserve-status -s TERM 3");
-  expect_clean_watch(r, "NVIDIA H100 80GB HBM3");
+  const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "", {}, SIGTERM);
+  expect_clean_watch(r, k_h100);
+}
+
+// Runs a piped watch until `enough` holds for its output, then interrupts it (Ctrl-C in a
+// pipeline); the output and the status it ended with.
+ProcessResult interrupt_when(const std::vector<std::string>& args,
+                             const std::function<bool(const std::string&)>& enough) {
+  std::vector<std::string> argv = {EC2DL_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  BackgroundProcess watch(argv, sandbox().ec2dl_env());
+  EXPECT_TRUE(eventually([&] { return enough(watch.out()); })) << watch.out() << watch.err();
+  watch.signal(SIGINT);
+  ProcessResult r;
+  r.status = watch.wait(60).value_or(-1);
+  r.out = watch.out();
+  r.err = watch.err();
+  return r;
 }
 
 TEST(Watch, PipedFramesHaveTimestamps) {
-  for (const char* command : {"gpu", "top", "ps"}) {
+  for (const std::string command : {"gpu", "top", "ps"}) {
     SCOPED_TRACE(command);
-    const auto r = run_process(
-        {"timeout", "--preserve-status", "-s", "INT", "4", EC2DL_BINARY, command, "--watch", "1"},
-        sandbox().ec2dl_env());
+    const auto r = interrupt_when({command, "--watch", "1"}, [](const std::string& out) {
+      return count(out, "\n\n--- ") >= 1;
+    });
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_EQ(r.out.find("--- "), 0u) << r.out.substr(0, 500);
     EXPECT_GE(count(r.out, "\n\n--- "), 1u) << r.out.substr(0, 2000);
     EXPECT_EQ(r.out.find("\x1b"), std::string::npos);  // no escape sequences in a log
-    EXPECT_NE(r.out.find(std::string(" ec2dl ") + command + " - "), std::string::npos);
+    EXPECT_NE(r.out.find(" ec2dl " + command + " - "), std::string::npos);
   }
 }
 
 TEST(Watch, JsonLinesWhenPiped) {
-  const auto r = run_process({"timeout", "--preserve-status", "-s", "INT", "3", EC2DL_BINARY, "gpu",
-                              "--json", "--watch", "0.5"},
-                             sandbox().ec2dl_env());
+  const auto r = interrupt_when({"gpu", "--json", "--watch", "0.5"},
+                                [](const std::string& out) { return count(out, "\n") >= 2; });
   EXPECT_EQ(r.status, 0) << r.err;
   std::size_t lines = 0;
   std::size_t pos = 0;
