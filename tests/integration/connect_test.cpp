@@ -208,13 +208,15 @@ TEST_F(Connect, AskShowsTheFingerprintAndHonoursTheAnswer) {
   ASSERT_NE(fp_start, std::string::npos) << fingerprint;
   const auto fp = fingerprint.substr(fp_start, fingerprint.find(' ', fp_start) - fp_start);
   write_text(path("known_hosts"), "");
-  const std::string socket = "ec2dl-ask-" + std::to_string(::getpid());
+  std::string socket;
   auto tmux = [&](const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"tmux", "-L", socket};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_process(argv);
   };
   for (const std::string answer : {"no", "yes"}) {
+    // A socket of its own per round: the last round's server may still be going away.
+    socket = "ec2dl-ask-" + std::to_string(::getpid()) + "-" + answer;
     fs::remove(path("rc"));
     std::string command = "env HOME=" + remote::shell_quote(m_dir + "/home") + " " +
                           remote::shell_quote(EC2DL_BINARY);
@@ -437,19 +439,22 @@ TEST_F(Connect, DeadConnectionIsDetectedByKeepalive) {
   BackgroundProcess client({EC2DL_BINARY, "--keepalive", "1", "exec", "--", "sleep", "120"},
                            sb.ec2dl_env());
   // Wait for the session to be up, then freeze the server side of it: the TCP connection
-  // stays open but nothing answers any more, as with a dead NAT or a cut cable.
+  // stays open but nothing answers any more, as with a dead NAT or a cut cable. The sshd
+  // processes are this session's: the "sshd: ..." ancestors of its sleep.
+  const std::string find_sshd =
+      "p=$(pgrep -u " + sb.user() +
+      " -x sleep -n) || exit 1; "
+      "while [ -n \"$p\" ] && [ \"$p\" -gt 1 ]; do "
+      "case $(tr '\\0' ' ' </proc/$p/cmdline) in 'sshd: '*) printf '%s ' \"$p\";; esac; "
+      "p=$(ps -o ppid= -p \"$p\" | tr -d ' '); done";
   std::string pids;
-  for (int i = 0; i < 100 && pids.empty(); ++i) {
-    pids = run_process({"pgrep", "-f", "^sshd: " + sb.user() + "@"}).out;
-    if (pids.empty()) {
-      usleep(100 * 1000);
-    }
-  }
-  ASSERT_FALSE(pids.empty());
-  auto parents = run_process({"pgrep", "-f", "^sshd: " + sb.user() + " \\[priv\\]"}).out;
-  run_process({"sh", "-c", "kill -STOP " + pids + " " + parents});
+  ASSERT_TRUE(eventually([&] {
+    pids = run_process({"sh", "-c", find_sshd}).out;
+    return pids.find(' ') != pids.rfind(' ');  // two: the user's child and the monitor
+  })) << pids;
+  run_process({"sh", "-c", "kill -STOP " + pids});
   const auto status = client.wait(60);
-  run_process({"sh", "-c", "kill -CONT " + pids + " " + parents + "; kill " + pids});
+  run_process({"sh", "-c", "kill -CONT " + pids + "; kill " + pids});
   ASSERT_TRUE(status.has_value()) << "ec2dl hung on a dead connection";
   EXPECT_EQ(*status, 255);
   EXPECT_NE(client.err().find("keepalive"), std::string::npos) << client.err();

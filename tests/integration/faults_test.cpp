@@ -312,8 +312,12 @@ TEST_P(Faults, WaitAcrossACutGetsTheRealStatus) {
   sb.as_user("rm -f gate-wait");
   const long id = net().run_q(
       {"--", "sh", "-c", "while [ ! -e \"$HOME/gate-wait\" ]; do sleep 0.2; done; exit 6"});
+  sb.as_user("pkill -u \"$(id -u)\" -f '[e]c2dl-job_wait'");  // none left by the other link
   auto wait = net().start({"--keepalive", "1", "wait", std::to_string(id)});
-  sleep_s(2);
+  // Cut once the wait is running on the server, not while it is still logging in.
+  ASSERT_TRUE(eventually([&] {
+    return sb.as_user("pgrep -u \"$(id -u)\" -f '[e]c2dl-job_wait'").status == 0;
+  })) << wait->err();
   net().cut();
   ASSERT_TRUE(eventually([&] { return contains(wait->err(), "reconnecting"); }, 60)) << wait->err();
   sb.as_user("touch gate-wait");
@@ -325,8 +329,11 @@ TEST_P(Faults, WaitAcrossACutGetsTheRealStatus) {
 }
 
 TEST_P(Faults, QuietExecOnADeadLinkExits255InsteadOfHanging) {
+  net().sandbox().as_user("pkill -u \"$(id -u)\" -xf 'sleep 300'");  // none left by the other link
   auto exec = net().start({"--keepalive", "1", "exec", "--", "sleep", "300"});
-  sleep_s(2);
+  ASSERT_TRUE(eventually([&] {
+    return net().sandbox().as_user("pgrep -u \"$(id -u)\" -xf 'sleep 300'").status == 0;
+  })) << exec->err();
   net().cut();
   const auto status = exec->wait(60);
   net().restore();

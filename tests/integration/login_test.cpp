@@ -20,7 +20,9 @@ class Login : public ::testing::Test {
     char tmpl[] = "/tmp/ec2dl-login-XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     m_dir = tmpl;
-    m_socket = "ec2dl-login-" + std::to_string(::getpid());
+    // A socket of its own per test: a server told to go away may still hold the last one.
+    static int tests = 0;
+    m_socket = "ec2dl-login-" + std::to_string(::getpid()) + "-" + std::to_string(++tests);
   }
   void TearDown() override {
     tmux({"kill-server"});
@@ -114,8 +116,11 @@ TEST_F(Login, WindowSizeChangesAreForwarded) {
   start("sandbox");
   ASSERT_TRUE(eventually([&] { return prompt_shown(); })) << screen();
   tmux({"resize-window", "-x", "90", "-y", "25"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  tmux({"send-keys", "echo \"now=$(stty size)\"; exit", "Enter"});
+  // The server's shell waits (up to 30 s) for the new size to arrive, then prints it.
+  tmux({"send-keys",
+        "i=0; while [ \"$(stty size)\" != '25 90' ] && [ $i -lt 300 ]; do sleep 0.1; "
+        "i=$((i+1)); done; echo \"now=$(stty size)\"; exit",
+        "Enter"});
   ASSERT_TRUE(eventually([&] { return std::filesystem::exists(m_dir + "/rc"); })) << screen();
   EXPECT_NE(screen().find("now=25 90"), std::string::npos) << screen();
 }

@@ -171,6 +171,8 @@ TEST_F(Gpu, LiveJobShowsUnderItsGpuWithItsJobId) {
   const auto job =
       run_job({"--gpu", "1", "--name", "llm, run 1", "--env", "FAKE_GPU_MEM_MIB=3000", "--workdir",
                "~", "--", "python3", "-c", "import time; time.sleep(120)"});
+  // The stand-in nvidia-smi lists python processes: wait for the job's exec.
+  ASSERT_TRUE(wait_on_server("grep -qx python3 /proc/" + std::to_string(job.pid) + "/comm"));
   const auto r = sb.ec2dl({"gpu", "--json"});
   stop_job(job);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -201,6 +203,7 @@ TEST_F(Gpu, TableShowsTheJobAndUserUnderTheGpus) {
   auto& sb = sandbox();
   sb.set_gpu_state("4x-h100", true);
   const auto job = run_job({"--gpu", "3", "--", "python3", "-c", "import time; time.sleep(120)"});
+  ASSERT_TRUE(wait_on_server("grep -qx python3 /proc/" + std::to_string(job.pid) + "/comm"));
   const auto r = sb.ec2dl({"gpu"});
   stop_job(job);
   ASSERT_EQ(r.status, 0) << r.err;

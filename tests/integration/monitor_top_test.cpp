@@ -55,9 +55,41 @@ json find_pid(const json& list, long long pid) {
   return nullptr;
 }
 
+// Local readings taken just before and just after `ec2dl top`: with other tests running at
+// the same time, what top saw lies between them (give or take `slack`).
+struct Bracket {
+  double low = 0;
+  double high = 0;
+  bool holds(double v, double slack) const { return v >= low - slack && v <= high + slack; }
+};
+
+Bracket bracket(double before, double after) {
+  return {std::min(before, after), std::max(before, after)};
+}
+
+double process_count() {
+  return std::stod(run_process({"/bin/sh", "-c", "ls -d /proc/[0-9]* | wc -l"}).out);
+}
+
+// df's "used" of the home's filesystem, in KiB, as the test user sees it.
+double home_used_kib() {
+  std::istringstream in(sandbox().as_user("df -P -k ~ | sed 1d").out);
+  std::string fs;
+  double size = 0;
+  double used = 0;
+  in >> fs >> size >> used;
+  return used;
+}
+
 TEST(Top, JsonAgreesWithProcOnTheSameMachine) {
   auto& sb = sandbox();
+  const double avail_before = static_cast<double>(meminfo_kib("MemAvailable"));
+  const double procs_before = process_count();
+  const double used_before = home_used_kib();
   const auto r = sb.ec2dl({"top", "--json"});
+  const double avail_after = static_cast<double>(meminfo_kib("MemAvailable"));
+  const double procs_after = process_count();
+  const double used_after = home_used_kib();
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = parse_json(r.out);
   struct sysinfo si {};
@@ -69,8 +101,9 @@ TEST(Top, JsonAgreesWithProcOnTheSameMachine) {
   EXPECT_EQ(j["swap"]["total_kib"], meminfo_kib("SwapTotal"));
   // Sampling noise: other work runs on this machine meanwhile.
   const double available = j["memory"]["available_kib"];
-  EXPECT_NEAR(available, static_cast<double>(meminfo_kib("MemAvailable")),
-              0.05 * static_cast<double>(meminfo_kib("MemTotal")));
+  EXPECT_TRUE(bracket(avail_before, avail_after)
+                  .holds(available, 0.05 * static_cast<double>(meminfo_kib("MemTotal"))))
+      << available << " not near " << avail_before << ".." << avail_after;
   EXPECT_EQ(j["memory"]["used_kib"].get<std::uint64_t>() +
                 j["memory"]["available_kib"].get<std::uint64_t>(),
             meminfo_kib("MemTotal"));
@@ -83,24 +116,26 @@ TEST(Top, JsonAgreesWithProcOnTheSameMachine) {
   const double load1 = j["load"]["1m"];
   const double local_load1 = static_cast<double>(si.loads[0]) / 65536.0;
   EXPECT_NEAR(load1, local_load1, std::max(1.5, 0.5 * local_load1));
-  const auto procs = run_process({"/bin/sh", "-c", "ls -d /proc/[0-9]* | wc -l"});
-  EXPECT_NEAR(j["processes"]["total"].get<double>(), std::stod(procs.out), 60);
+  const double total = j["processes"]["total"].get<double>();
+  EXPECT_TRUE(bracket(procs_before, procs_after).holds(total, 60))
+      << total << " not near " << procs_before << ".." << procs_after;
 
   // The filesystem of the home, as df sees it from the same user.
   const auto df = sb.as_user("df -P -k ~ | sed 1d");
   std::istringstream in(df.out);
   std::string fs;
   std::uint64_t size = 0;
-  std::uint64_t used = 0;
-  in >> fs >> size >> used;
+  in >> fs >> size;
   bool home_found = false;
   for (const auto& d : j["disks"]) {
     for (const auto& h : d["holds"]) {
       if (h == "~") {
         home_found = true;
         EXPECT_EQ(d["size_kib"], size);
-        EXPECT_NEAR(d["used_kib"].get<double>(), static_cast<double>(used),
-                    0.01 * static_cast<double>(size));
+        const double top_used = d["used_kib"].get<double>();
+        EXPECT_TRUE(
+            bracket(used_before, used_after).holds(top_used, 0.01 * static_cast<double>(size)))
+            << top_used << " not near " << used_before << ".." << used_after;
       }
     }
   }

@@ -120,6 +120,11 @@ TEST(Fault, PushOfManyFilesKilledHalfWayLeavesNoTruncatedFile) {
     client.signal(SIGKILL);
     client.wait(10);
   }
+  // The dead run's receiver sees the end of its stream and goes; until then its stage is
+  // still its own.
+  ASSERT_TRUE(eventually(
+      [&] { return sb.as_user("pgrep -u " + sb.user() + " -f '[e]c2dl-(put|recv)'").out.empty(); },
+      20));
   // Whatever is under a final name is complete: here nothing at all, as the stage is moved
   // into place only once the whole stream arrived.
   const auto finals = sb.as_user("cd km && find t -type f 2>/dev/null | sort").out;

@@ -71,6 +71,12 @@ while [ ! -s "$work/job.pid" ] && [ $i -lt 100 ]; do
 done
 job_pid=$(cat "$work/job.pid")
 pids="$pids $job_pid"
+# The pid is written before the exec: wait until it is sleep.
+i=0
+while [ "$(cat "/proc/$job_pid/comm" 2>/dev/null)" != sleep ] && [ $i -lt 200 ]; do
+  sleep 0.05
+  i=$((i + 1))
+done
 printf '%s\n' "$job_pid" >"$HOME/.ec2dl/jobs/1/pid"
 rest=$(sed 's/.*) //' "/proc/$job_pid/stat")
 # shellcheck disable=SC2086  # the numeric fields are meant to be split
