@@ -14,7 +14,6 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <random>
 #include <string>
 #include <thread>
 
@@ -40,20 +39,15 @@ class Net {
  public:
   Net() : m_sandbox(SandboxOptions{.netns = true}) {
     // A known_hosts entry and an ssh config alias for the server as seen through the relay.
-    std::mt19937 rng(static_cast<unsigned>(::getpid()));
-    for (int attempt = 0; attempt < 20 && !m_relay; ++attempt) {
-      const int port = 20000 + static_cast<int>(rng() % 12000);
-      auto relay = std::make_unique<BackgroundProcess>(std::vector<std::string>{
-          EC2DL_DELAY_RELAY, std::to_string(port), m_sandbox.var("SANDBOX_HOST"),
-          std::to_string(m_sandbox.port()), "50"});
-      if (eventually([&] { return contains(relay->out(), "ready"); }, 5)) {
-        m_relay = std::move(relay);
-        m_relay_port = port;
-      }
+    // The relay listens on a port the kernel picks (outside the sandboxes' range).
+    m_relay = std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{EC2DL_DELAY_RELAY, "0", m_sandbox.var("SANDBOX_HOST"),
+                                 std::to_string(m_sandbox.port()), "50"});
+    if (!eventually([&] { return contains(m_relay->out(), "\n"); }, 30) ||
+        !m_relay->out().starts_with("ready ")) {
+      throw std::runtime_error("the delay relay did not start: " + m_relay->out() + m_relay->err());
     }
-    if (!m_relay) {
-      throw std::runtime_error("the delay relay did not start");
-    }
+    m_relay_port = std::stoi(m_relay->out().substr(6));
     const auto key = read_text(m_sandbox.dir() + "/etc/ssh_host_ed25519_key.pub");
     const auto type_and_key = key.substr(0, key.find(' ', key.find(' ') + 1));
     const auto known = m_sandbox.dir() + "/client/slow_known_hosts";

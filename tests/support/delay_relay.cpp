@@ -1,7 +1,8 @@
 // A TCP relay that holds every chunk for a fixed delay in each direction, for tests and
 // benchmarks over a slow link on kernels without sch_netem:
 //   ec2dl_delay_relay LISTEN_PORT TARGET_HOST TARGET_PORT DELAY_MS
-// It prints "ready" once listening and serves connections until killed.
+// It prints "ready PORT" once listening (LISTEN_PORT 0: a port the kernel picks) and serves
+// connections until killed.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -91,7 +92,12 @@ int main(int argc, char** argv) {
     std::perror("listen");
     return 1;
   }
-  std::printf("ready\n");
+  socklen_t len = sizeof addr;
+  if (::getsockname(lfd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    std::perror("getsockname");
+    return 1;
+  }
+  std::printf("ready %d\n", ntohs(addr.sin_port));
   std::fflush(stdout);
 
   std::vector<std::unique_ptr<Connection>> conns;
