@@ -166,7 +166,8 @@ setsid /bin/sh -c '# a script of ec2dl that says python
 sh -c "sleep 600; :" python-child-of-a-script; :' ec2dl-x </dev/null >/dev/null 2>&1 &
 plumbing=$!
 i=0
-until pgrep -f python-child-of-a-script >/dev/null || [ "$i" -ge 100 ]; do
+# The child of the script (not the script, whose own text names it) has started.
+until pgrep -P "$plumbing" >/dev/null || [ "$i" -ge 100 ]; do
   sleep 0.1
   i=$((i + 1))
 done
@@ -175,8 +176,8 @@ case $procs in *"sh -c sleep 600; : fake-python-entry"*) ;; *) fail "python entr
 case $procs in *python-child-of-a-script* | *"a script of ec2dl"* | *"Lists jobs"*)
   fail "ec2dl's own scripts listed" ;;
 esac
-kill "$entry" "$plumbing" 2>/dev/null
-pkill -f python-child-of-a-script
+# Each is its own process group (setsid): end them with their children.
+kill -- "-$entry" "-$plumbing" 2>/dev/null
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s) under $sh_" >&2
