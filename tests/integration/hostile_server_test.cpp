@@ -37,11 +37,7 @@ Measured measured(const std::vector<std::string>& args, const std::string& remot
   o.timeout_s = 180;
   Measured m;
   m.result = run_process(argv, o);
-  const auto text = read_text(stats);
-  if (!text.empty()) {
-    m.max_rss_kib = std::stol(text.substr(text.find_last_not_of("\n0123456789") + 1));
-  }
-  ::unlink(stats.c_str());
+  m.max_rss_kib = gnu_time_max_rss_kib(stats);
   return m;
 }
 

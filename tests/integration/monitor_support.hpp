@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ec2dl/remote/quote.hpp"
 #include "support/process.hpp"
 #include "support/sandbox.hpp"
 
@@ -20,15 +21,6 @@ inline nlohmann::json parse_json(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   EXPECT_FALSE(j.is_discarded()) << "not JSON: " << text.substr(0, 500);
   return j;
-}
-
-// Quotes a word for /bin/sh.
-inline std::string sh_quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) {
-    out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  }
-  return out + "'";
 }
 
 // What happened to a command run on a terminal (a pty made by script(1)).
@@ -63,9 +55,9 @@ inline PtyRun run_in_pty(const std::vector<std::string>& args, const std::string
   const std::string dir = ::mkdtemp(dir_tmpl);
   // The shell in front of ec2dl records its pid, then becomes ec2dl.
   std::string cmd = "sh -c 'echo $$ >\"$0\"; exec \"$@\"' " + dir + "/pid " + wrapper + " " +
-                    sh_quote(EC2DL_BINARY);
+                    remote::shell_quote(EC2DL_BINARY);
   for (const auto& a : args) {
-    cmd += " " + sh_quote(a);
+    cmd += " " + remote::shell_quote(a);
   }
   const std::string inner = "stty cols 120 rows 40; stty -g > " + dir + "/before; " + cmd +
                             "; echo $? > " + dir + "/status; stty -g > " + dir + "/after";
@@ -77,10 +69,10 @@ inline PtyRun run_in_pty(const std::vector<std::string>& args, const std::string
   }
   // The terminal's input stays open (fd 3 on a fifo) until the command has ended; the keys
   // go in once the test has seen its cue and made the file "go".
-  const std::string outer = "mkfifo " + dir + "/in; script -qfec " + sh_quote(inner) + " " + dir +
-                            "/typescript <" + dir + "/in >/dev/null & s=$!; exec 3>" + dir +
-                            "/in; until [ -e " + dir + "/go ]; do sleep 0.05; done; printf '" +
-                            keys_printf + "' >&3; wait $s";
+  const std::string outer = "mkfifo " + dir + "/in; script -qfec " + remote::shell_quote(inner) +
+                            " " + dir + "/typescript <" + dir + "/in >/dev/null & s=$!; exec 3>" +
+                            dir + "/in; until [ -e " + dir +
+                            "/go ]; do sleep 0.05; done; printf '" + keys_printf + "' >&3; wait $s";
   RunOptions options = sandbox().ec2dl_env();
   options.env["TERM"] = "xterm";
   BackgroundProcess shell({"/bin/sh", "-c", outer}, options);

@@ -28,7 +28,7 @@ class ServerProcess {
   explicit ServerProcess(const std::string& script) {
     const auto r = sandbox().as_user(
         "f=$(mktemp); setsid -f /bin/sh -c 'echo $$ > \"$0\"; eval \"$1\"' \"$f\" " +
-        sh_quote(script) +
+        remote::shell_quote(script) +
         " </dev/null >/dev/null 2>&1; i=0; while [ ! -s \"$f\" ] && [ $i -lt 100 ]; do "
         "sleep 0.05; i=$((i+1)); done; cat \"$f\"; rm -f \"$f\"");
     m_pid = r.out.substr(0, r.out.find('\n'));
@@ -148,13 +148,15 @@ class ScratchMount {
  public:
   ScratchMount() : m_dir(sandbox().home() + "/scratch") {
     mounted = run_process({"/bin/sh", "-c",
-                           "mkdir -p " + sh_quote(m_dir) + " && mount -t tmpfs -o size=4m tmpfs " +
-                               sh_quote(m_dir) + " 2>/dev/null"})
+                           "mkdir -p " + remote::shell_quote(m_dir) +
+                               " && mount -t tmpfs -o size=4m tmpfs " + remote::shell_quote(m_dir) +
+                               " 2>/dev/null"})
                   .status == 0;
   }
   ~ScratchMount() {
     run_process({"/bin/sh", "-c",
-                 "umount -l " + sh_quote(m_dir) + " 2>/dev/null; rmdir " + sh_quote(m_dir)});
+                 "umount -l " + remote::shell_quote(m_dir) + " 2>/dev/null; rmdir " +
+                     remote::shell_quote(m_dir)});
   }
   ScratchMount(const ScratchMount&) = delete;
   ScratchMount& operator=(const ScratchMount&) = delete;

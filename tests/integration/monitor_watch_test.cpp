@@ -85,7 +85,7 @@ TEST(Watch, EveryFrameComesOverOneConnection) {
     // awk passes on the first five frames, then leaves: the watch ends at its next write.
     const auto r =
         run_process({"/bin/sh", "-c",
-                     sh_quote(EC2DL_BINARY) + " " + command +
+                     remote::shell_quote(EC2DL_BINARY) + " " + command +
                          " --watch 0.1 | awk '/^--- / { n++ } n > 5 { exit } { print }'"},
                     sb.ec2dl_env(RunOptions{.timeout_s = 60}));
     EXPECT_FALSE(r.timed_out);
@@ -168,10 +168,10 @@ TEST(Watch, JsonLinesWhenPiped) {
 
 TEST(Watch, AReaderThatGoesAwayEndsTheWatch) {
   // head leaves after three lines; the watch's next write fails and it ends with status 0.
-  const auto r = run_process(
-      {"/bin/sh", "-c",
-       "{ " + sh_quote(EC2DL_BINARY) + " gpu --watch 0.2; echo \"status $?\" >&2; } | head -n 3"},
-      sandbox().ec2dl_env(RunOptions{.timeout_s = 30}));
+  const auto r = run_process({"/bin/sh", "-c",
+                              "{ " + remote::shell_quote(EC2DL_BINARY) +
+                                  " gpu --watch 0.2; echo \"status $?\" >&2; } | head -n 3"},
+                             sandbox().ec2dl_env(RunOptions{.timeout_s = 30}));
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.err.find("status 0\n"), std::string::npos) << r.err;

@@ -16,7 +16,7 @@ namespace {
 std::string editor(const LocalDir& dir, const std::string& name, const std::string& body) {
   const auto path = dir / name;
   write_text(path, "#!/bin/sh\n" + body + "\n");
-  local_sh("chmod 755 " + sh_quote(path));
+  local_sh("chmod 755 " + remote::shell_quote(path));
   return path;
 }
 
@@ -147,7 +147,8 @@ ProcessResult edit_then_sigterm(const LocalDir& tools, const LocalDir& tmp,
                                 const std::string& before) {
   const auto started = tools / "started";
   const auto ed =
-      editor(tools, "wait.sh", before + "\necho \"$1\" > " + sh_quote(started) + "\nexec sleep 60");
+      editor(tools, "wait.sh",
+             before + "\necho \"$1\" > " + remote::shell_quote(started) + "\nexec sleep 60");
   BackgroundProcess edit({EC2DL_BINARY, "edit", "~/ed7.txt"},
                          sandbox().ec2dl_env(with_editor(ed, tmp)));
   EXPECT_TRUE(eventually([&] { return !read_text(started).empty(); }));
@@ -157,7 +158,7 @@ ProcessResult edit_then_sigterm(const LocalDir& tools, const LocalDir& tmp,
   EXPECT_TRUE(status.has_value()) << "ec2dl did not end after SIGTERM";
   r.status = status.value_or(-1);
   r.err = edit.err();
-  local_sh("rm -f " + sh_quote(started));
+  local_sh("rm -f " + remote::shell_quote(started));
   return r;
 }
 
@@ -213,11 +214,11 @@ TEST(Edit, HostileNamesAndBadTargets) {
   LocalDir tools;
   LocalDir tmp;
   const std::string name = "it's $(touch pwned) \"x\"";
-  sb.as_user("printf 'q\\n' > " + sh_quote(name));
+  sb.as_user("printf 'q\\n' > " + remote::shell_quote(name));
   const auto ed = editor(tools, "append.sh", "printf 'r\\n' >> \"$1\"");
   auto r = sb.ec2dl({"edit", "~/" + name}, with_editor(ed, tmp));
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_EQ(sb.as_user("cat " + sh_quote(name) + "; test -e pwned || echo clean").out,
+  EXPECT_EQ(sb.as_user("cat " + remote::shell_quote(name) + "; test -e pwned || echo clean").out,
             "q\nr\nclean\n");
   sb.as_user("mkdir -p adir");
   auto dir = sb.ec2dl({"edit", "~/adir"}, with_editor(ed, tmp));
@@ -241,9 +242,9 @@ TEST(Edit, RemoteModeRunsTheServersEditorInATerminal) {
   const auto env = sb.ec2dl_env();
   std::string command;
   for (const auto& [k, v] : env.env) {
-    command += k + "=" + sh_quote(v) + " ";
+    command += k + "=" + remote::shell_quote(v) + " ";
   }
-  command += sh_quote(EC2DL_BINARY) + " -H sandbox-bash edit --remote '~/rf.txt'";
+  command += remote::shell_quote(EC2DL_BINARY) + " -H sandbox-bash edit --remote '~/rf.txt'";
   RunOptions options = env;
   auto r = run_process({"script", "-qec", "env " + command, "/dev/null"}, options);
   EXPECT_EQ(r.status, 0) << r.out << r.err;

@@ -34,14 +34,16 @@ class FullDisk {
   FullDisk() {
     auto& sb = sandbox();
     m_dir = sb.home() + "/full";
-    const auto r = local_sh("mkdir -p " + sh_quote(m_dir) +
+    const auto r = local_sh("mkdir -p " + remote::shell_quote(m_dir) +
                             " && mount -t tmpfs -o size=1m,mode=755,uid=$(id -u " + sb.user() +
-                            "),gid=$(id -g " + sb.user() + ") tmpfs " + sh_quote(m_dir));
+                            "),gid=$(id -g " + sb.user() + ") tmpfs " + remote::shell_quote(m_dir));
     if (r.status != 0) {
       throw std::runtime_error("mount a tmpfs: " + r.err);
     }
   }
-  ~FullDisk() { local_sh("umount -l " + sh_quote(m_dir) + " && rmdir " + sh_quote(m_dir)); }
+  ~FullDisk() {
+    local_sh("umount -l " + remote::shell_quote(m_dir) + " && rmdir " + remote::shell_quote(m_dir));
+  }
 
  private:
   std::string m_dir;

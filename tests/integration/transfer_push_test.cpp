@@ -269,9 +269,9 @@ TEST(Push, AProgressLineOnATerminalOnly) {
   const auto env = sb.ec2dl_env();
   std::string command = "env";
   for (const auto& [k, v] : env.env) {
-    command += " " + k + "=" + sh_quote(v);
+    command += " " + k + "=" + remote::shell_quote(v);
   }
-  command += " " + sh_quote(EC2DL_BINARY) + " push p '~/prog'";
+  command += " " + remote::shell_quote(EC2DL_BINARY) + " push p '~/prog'";
   RunOptions options = env;
   options.cwd = local.path();
   auto tty = run_process({"script", "-qec", command, "/dev/null"}, options);

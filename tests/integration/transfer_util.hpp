@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "ec2dl/remote/quote.hpp"
 #include "support/process.hpp"
 #include "support/sandbox.hpp"
 
@@ -37,18 +38,6 @@ class LocalDir {
   std::string m_path;
 };
 
-inline std::string sh_quote(const std::string& s) {
-  std::string out = "'";
-  for (const char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
 // Runs an sh script locally (as the test user) in `cwd`.
 inline ProcessResult local_sh(const std::string& script, const std::string& cwd = "/") {
   RunOptions options;
@@ -67,7 +56,7 @@ inline const char* k_listing =
     "find . -type f -print0 | sort -z | xargs -0 -r sha256sum";
 
 inline std::string local_listing(const std::string& dir) {
-  auto r = local_sh(std::string("cd ") + sh_quote(dir) + " && { " + k_listing + "; }");
+  auto r = local_sh(std::string("cd ") + remote::shell_quote(dir) + " && { " + k_listing + "; }");
   EXPECT_EQ(r.status, 0) << r.err;
   return r.out;
 }

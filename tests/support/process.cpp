@@ -292,4 +292,18 @@ void write_text(const std::string& path, const std::string& text) {
   out << text;
 }
 
+long gnu_time_max_rss_kib(const std::string& path) {
+  const auto text = read_text(path);
+  ::unlink(path.c_str());
+  // The last number of the file (a warning such as "Command exited with non-zero status"
+  // may come first).
+  const auto end = text.find_last_of("0123456789");
+  if (end == std::string::npos) {
+    return -1;
+  }
+  const auto before = text.find_last_not_of("0123456789", end);
+  const auto begin = before == std::string::npos ? 0 : before + 1;
+  return std::stol(text.substr(begin, end + 1 - begin));
+}
+
 }  // namespace ec2dl::test

@@ -55,6 +55,10 @@ class BackgroundProcess {
 // wait on events, never on durations.
 bool eventually(const std::function<bool()>& done, int seconds = 60);
 
+// The peak resident memory (KiB) that GNU time wrote with `-f %M -o PATH`, then removes
+// PATH; -1 when it wrote nothing.
+long gnu_time_max_rss_kib(const std::string& path);
+
 // Reads a whole file ("" when missing).
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
