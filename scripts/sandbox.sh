@@ -70,12 +70,39 @@ fake_gpu_source() {
 
 port_in_use() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
+# A port is claimed (an atomic mkdir) from the moment it is picked until `stop`, so two
+# sandboxes starting at once never take the same port, nor the user names made from it.
+claims=/tmp/ec2dl-sandbox-ports
+
+# claim_port PORT: succeeds when this sandbox folder now holds PORT.
+claim_port() {
+  local c="$claims/$1" me owner
+  me=$(realpath -m -- "$dir")
+  mkdir -p "$claims" && chmod 700 "$claims"
+  if mkdir "$c" 2>/dev/null; then
+    printf '%s\n' "$me" >"$c/dir"
+    return 0
+  fi
+  owner=$(cat "$c/dir" 2>/dev/null || true)
+  [ "$owner" = "$me" ] && return 0
+  # Left by a sandbox whose folder is gone (it never stopped): free it for a later pick.
+  if [ -n "$owner" ] && [ ! -d "$owner" ]; then rm -rf "$c"; fi
+  return 1
+}
+
+release_port() {
+  local c="$claims/$1"
+  if [ "$(cat "$c/dir" 2>/dev/null || true)" = "$(realpath -m -- "$dir")" ]; then
+    rm -rf "$c"
+  fi
+}
+
 pick_port() {
   local p tries=0
   while [ $tries -lt 200 ]; do
     # Below the kernel's ephemeral range (32768+), so no outgoing connection holds it.
     p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12000 ))
-    if ! port_in_use "$p"; then echo "$p"; return 0; fi
+    if ! port_in_use "$p" && claim_port "$p"; then echo "$p"; return 0; fi
     tries=$((tries + 1))
   done
   die "no free port found"
@@ -125,8 +152,13 @@ start() {
   if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then
     die "a sandbox already runs in $dir (scripts/sandbox.sh stop --dir $dir)"
   fi
-  [ -n "$port" ] || port=$(pick_port)
-  port_in_use "$port" && die "port $port is in use"
+  if [ -z "$port" ]; then
+    port=$(pick_port)
+  else
+    # (a second try takes over a stale claim that the first one freed)
+    claim_port "$port" || claim_port "$port" || die "port $port is taken by the sandbox in $(cat "$claims/$port/dir" 2>/dev/null)"
+  fi
+  port_in_use "$port" && { release_port "$port"; die "port $port is in use"; }
   user="e2d-$port"
   user_bash="e2d-$port-b"
   host=127.0.0.1 ns='' veth=''
@@ -295,6 +327,7 @@ stop() {
     ip link del "$veth" 2>/dev/null || true
     ip route del blackhole "${host%.*}.$(( ${host##*.} - 2 ))/30" metric 4096 2>/dev/null || true
   fi
+  release_port "$port"
   if [ "$keep" = 0 ]; then
     rm -rf "$dir"
   fi
