@@ -156,7 +156,8 @@ start() {
     port=$(pick_port)
   else
     # (a second try takes over a stale claim that the first one freed)
-    claim_port "$port" || claim_port "$port" || die "port $port is taken by the sandbox in $(cat "$claims/$port/dir" 2>/dev/null)"
+    claim_port "$port" || claim_port "$port" ||
+      die "port $port is taken by the sandbox in $(cat "$claims/$port/dir" 2>/dev/null || echo '(starting)')"
   fi
   port_in_use "$port" && { release_port "$port"; die "port $port is in use"; }
   user="e2d-$port"

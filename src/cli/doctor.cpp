@@ -439,7 +439,9 @@ int run(const Options& options, core::Context& ctx) {
         c.add("server", "checks", "fail",
               fmt::format("the checks could not run (exit {}): {}", out->status.shell_status(),
                           util::sanitize_for_terminal(line.empty() ? "no message" : line)),
-              fmt::format("{} -t exec -- sudo apt-get install -y coreutils", prefix));
+              line.find("base64") != std::string::npos
+                  ? fmt::format("{} -t exec -- sudo apt-get install -y coreutils", prefix)
+                  : std::string());
       } else {
         for (auto& check : server_checks(out->out, prefix, python)) {
           c.list.push_back(std::move(check));

@@ -212,6 +212,7 @@ TEST(Exec, AServerWithoutBase64SaysSo) {
   EXPECT_NE(doctor.out.find("could not run (exit 127): ec2dl: the server has no base64"),
             std::string::npos)
       << doctor.out << doctor.err;
+  EXPECT_NE(doctor.out.find("apt-get install -y coreutils"), std::string::npos) << doctor.out;
   ASSERT_EQ(run_process({"usermod", "-s", "/bin/bash", sb.user_bash()}).status, 0);
 }
 

@@ -71,25 +71,28 @@ double process_count() {
   return std::stod(run_process({"/bin/sh", "-c", "ls -d /proc/[0-9]* | wc -l"}).out);
 }
 
-// df's "used" of the home's filesystem, in KiB, as the test user sees it.
-double home_used_kib() {
+// The home's filesystem as df sees it from the test user, in KiB.
+struct HomeDisk {
+  std::uint64_t size_kib = 0;
+  std::uint64_t used_kib = 0;
+};
+HomeDisk home_disk() {
   std::istringstream in(sandbox().as_user("df -P -k ~ | sed 1d").out);
   std::string fs;
-  double size = 0;
-  double used = 0;
-  in >> fs >> size >> used;
-  return used;
+  HomeDisk d;
+  in >> fs >> d.size_kib >> d.used_kib;
+  return d;
 }
 
 TEST(Top, JsonAgreesWithProcOnTheSameMachine) {
   auto& sb = sandbox();
   const double avail_before = static_cast<double>(meminfo_kib("MemAvailable"));
   const double procs_before = process_count();
-  const double used_before = home_used_kib();
+  const auto disk_before = home_disk();
   const auto r = sb.ec2dl({"top", "--json"});
   const double avail_after = static_cast<double>(meminfo_kib("MemAvailable"));
   const double procs_after = process_count();
-  const double used_after = home_used_kib();
+  const auto disk_after = home_disk();
   ASSERT_EQ(r.status, 0) << r.err;
   const auto j = parse_json(r.out);
   struct sysinfo si {};
@@ -121,21 +124,17 @@ TEST(Top, JsonAgreesWithProcOnTheSameMachine) {
       << total << " not near " << procs_before << ".." << procs_after;
 
   // The filesystem of the home, as df sees it from the same user.
-  const auto df = sb.as_user("df -P -k ~ | sed 1d");
-  std::istringstream in(df.out);
-  std::string fs;
-  std::uint64_t size = 0;
-  in >> fs >> size;
+  const auto used =
+      bracket(static_cast<double>(disk_before.used_kib), static_cast<double>(disk_after.used_kib));
   bool home_found = false;
   for (const auto& d : j["disks"]) {
     for (const auto& h : d["holds"]) {
       if (h == "~") {
         home_found = true;
-        EXPECT_EQ(d["size_kib"], size);
+        EXPECT_EQ(d["size_kib"], disk_after.size_kib);
         const double top_used = d["used_kib"].get<double>();
-        EXPECT_TRUE(
-            bracket(used_before, used_after).holds(top_used, 0.01 * static_cast<double>(size)))
-            << top_used << " not near " << used_before << ".." << used_after;
+        EXPECT_TRUE(used.holds(top_used, 0.01 * static_cast<double>(disk_after.size_kib)))
+            << top_used << " not near " << used.low << ".." << used.high;
       }
     }
   }
