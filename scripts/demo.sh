@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016,SC2088  # remote paths and commands are quoted on purpose
-# The demo: builds ec2dl, starts the sandbox server (a real OpenSSH sshd on 127.0.0.1 with
+# The demo: builds ec2dl (the binary only), starts the sandbox server (a real OpenSSH sshd on 127.0.0.1 with
 # four stand-in H100 GPUs, one busy with someone else's processes), and walks through the
 # ten recipes of the tutorial ec2dl replaces, each as the tutorial types it and as ec2dl
 # does it. The sandbox keeps running afterwards, under the ssh alias "sandbox", so you can
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$setup" = 1 ]; then
-  "$here/setup.sh"
+  "$here/setup.sh" --target ec2dl  # the binary alone: the tests are scripts/test.sh's
 fi
 ec2dl() { "$bin" "$@"; }
 

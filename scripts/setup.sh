@@ -3,17 +3,20 @@
 # then builds it into build/ (or $EC2DL_BUILD_DIR). Safe to run again: it installs only
 # what is missing and rebuilds only what changed.
 #
-#   scripts/setup.sh [--sanitize] [--build-dir DIR]
+#   scripts/setup.sh [--sanitize] [--build-dir DIR] [--target TARGET]
+#       --target: build only that target (the demo builds just `ec2dl`, not the tests)
 set -euo pipefail
 
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd -- "$here/.." && pwd)
 build_dir=${EC2DL_BUILD_DIR:-$repo/build}
 sanitize=OFF
+target=()
 while [ $# -gt 0 ]; do
   case $1 in
     --sanitize) sanitize=ON; shift ;;
     --build-dir) build_dir=$2; shift 2 ;;
+    --target) target=(--target "$2"); shift 2 ;;
     *) echo "setup: unknown option: $1" >&2; exit 2 ;;
   esac
 done
@@ -54,5 +57,5 @@ werror=OFF
 [ "${CI:-}" = true ] && werror=ON
 cmake -S "$repo" -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEC2DL_WERROR="$werror" -DEC2DL_SANITIZE="$sanitize" >/dev/null
-cmake --build "$build_dir" -j "$(nproc)"
+cmake --build "$build_dir" -j "$(nproc)" "${target[@]}"
 echo "setup: built $build_dir/ec2dl" >&2

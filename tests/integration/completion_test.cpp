@@ -12,18 +12,10 @@
 
 #include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
+#include "support/text.hpp"
 
 namespace ec2dl::test {
 namespace {
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(line);
-  }
-  return out;
-}
 
 // The subcommand names listed under "Subcommands:" in a --help text.
 std::vector<std::string> subcommands_in_help(const std::string& help) {

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/sandbox.hpp"
+#include "support/text.hpp"
 
 namespace ec2dl::test {
 namespace {
@@ -28,10 +29,6 @@ using nlohmann::json;
 
 void sleep_s(int seconds) {
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
-}
-
-bool contains(const std::string& text, const std::string& what) {
-  return text.find(what) != std::string::npos;
 }
 
 // The server in a network namespace, and a relay in front of it for the slow link.
@@ -91,9 +88,7 @@ class Net {
   // The id `run -q ...` printed.
   long run_q(std::vector<std::string> args) const {
     args.insert(args.begin(), {"run", "-q"});
-    const auto r = ec2dl(args);
-    EXPECT_EQ(r.status, 0) << r.err;
-    return r.status == 0 ? std::stol(r.out) : -1;
+    return run_q_id(ec2dl(args));
   }
   json job(long id) const {
     const auto r = ec2dl({"--json", "ps", std::to_string(id)});

@@ -14,6 +14,7 @@
 
 #include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
+#include "support/text.hpp"
 
 namespace ec2dl::test {
 namespace {
@@ -75,15 +76,6 @@ std::vector<std::string> shapes(const std::vector<std::string>& lines) {
     }
   }
   std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    out.push_back(line);
-  }
   return out;
 }
 

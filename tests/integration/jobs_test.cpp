@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/sandbox.hpp"
+#include "support/text.hpp"
 
 namespace ec2dl::test {
 namespace {
@@ -38,14 +39,7 @@ struct Registry {
   // The id `run -q ...` printed.
   long run_q(std::vector<std::string> args, RunOptions o = {}) const {
     args.insert(args.begin(), {"run", "-q"});
-    const auto r = ec2dl(args, std::move(o));
-    EXPECT_EQ(r.status, 0) << r.err;
-    try {
-      return std::stol(r.out);
-    } catch (...) {
-      ADD_FAILURE() << "run -q printed: [" << r.out << "] " << r.err;
-      return -1;
-    }
+    return run_q_id(ec2dl(args, std::move(o)));
   }
   json ps_json(const std::vector<std::string>& more = {}) const {
     std::vector<std::string> args = {"--json", "ps"};

@@ -14,6 +14,7 @@
 #include "ec2dl/remote/quote.hpp"
 #include "support/process.hpp"
 #include "support/sandbox.hpp"
+#include "support/text.hpp"
 
 namespace ec2dl::test {
 
@@ -30,14 +31,6 @@ struct PtyRun {
   std::string after;   // `stty -g` after it
   std::string status;  // the command's exit status
 };
-
-inline std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
-    ++n;
-  }
-  return n;
-}
 
 // When run_in_pty acts: once the terminal has shown `text` `times` times (by default two
 // frames drawn from the top of the screen), or after 60 s.

@@ -14,19 +14,12 @@
 #include "ec2dl/remote/quote.hpp"
 #include "support/fixtures.hpp"
 #include "support/sandbox.hpp"
+#include "support/text.hpp"
 
 namespace ec2dl::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-int count(const std::string& text, const std::string& what) {
-  int n = 0;
-  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) {
-    ++n;
-  }
-  return n;
-}
 
 TEST(ManInTheMiddle, ImpostorIsRefusedUnderEveryModeBeforeAuthentication) {
   auto& sb = sandbox();

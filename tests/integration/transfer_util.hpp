@@ -11,6 +11,7 @@
 #include "ec2dl/remote/quote.hpp"
 #include "support/process.hpp"
 #include "support/sandbox.hpp"
+#include "support/text.hpp"
 
 namespace ec2dl::test {
 
@@ -94,10 +95,6 @@ inline std::uint64_t parse_size(const std::string& text) {
   } catch (...) {
     return 0;
   }
-}
-
-inline bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
 }
 
 }  // namespace ec2dl::test

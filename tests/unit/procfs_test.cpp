@@ -10,6 +10,7 @@
 
 #include "ec2dl/remote/job_join.hpp"
 #include "ec2dl/remote/sections.hpp"
+#include "support/process.hpp"
 
 namespace ec2dl::remote {
 namespace {
@@ -30,15 +31,8 @@ std::string sh(const std::string& command) {
   return out;
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(ProcStat, ParsesThisProcess) {
-  const auto p = parse_proc_stat(slurp("/proc/self/stat"));
+  const auto p = parse_proc_stat(test::read_text("/proc/self/stat"));
   ASSERT_TRUE(p);
   EXPECT_EQ(p->pid, ::getpid());
   EXPECT_EQ(p->ppid, ::getppid());
@@ -118,7 +112,7 @@ TEST(PsArgs, CommandLinesKeepTheirSpaces) {
 }
 
 TEST(CpuTimes, ProcStatCpuLines) {
-  const auto cpus = parse_cpu_times(slurp("/proc/stat"));
+  const auto cpus = parse_cpu_times(test::read_text("/proc/stat"));
   ASSERT_GE(cpus.size(), 2u);
   EXPECT_EQ(cpus[0].name, "cpu");
   EXPECT_EQ(cpus.size() - 1, static_cast<std::size_t>(::get_nprocs()));
@@ -146,7 +140,7 @@ TEST(CpuTimes, UseBetweenSamples) {
 }
 
 TEST(MemInfo, MatchesSysinfo) {
-  const auto m = parse_meminfo(slurp("/proc/meminfo"));
+  const auto m = parse_meminfo(test::read_text("/proc/meminfo"));
   struct sysinfo si {};
   ASSERT_EQ(::sysinfo(&si), 0);
   ASSERT_TRUE(m.total && m.available && m.free && m.swap_total);
@@ -156,12 +150,12 @@ TEST(MemInfo, MatchesSysinfo) {
 }
 
 TEST(LoadAvg, AndUptime) {
-  const auto l = parse_loadavg(slurp("/proc/loadavg"));
+  const auto l = parse_loadavg(test::read_text("/proc/loadavg"));
   ASSERT_TRUE(l);
   EXPECT_GE(l->one, 0);
   EXPECT_GE(l->total, l->running);
   EXPECT_GT(l->total, 0);
-  const auto up = parse_uptime(slurp("/proc/uptime"));
+  const auto up = parse_uptime(test::read_text("/proc/uptime"));
   ASSERT_TRUE(up);
   struct sysinfo si {};
   ASSERT_EQ(::sysinfo(&si), 0);

@@ -25,18 +25,12 @@
 #include "ec2dl/remote/sections.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "support/fixtures.hpp"
+#include "support/process.hpp"
 
 namespace ec2dl {
 namespace {
 
 using namespace std::string_literals;
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // Real inputs the parsers are made for, to mutate from.
 std::vector<std::string> seeds() {
@@ -48,7 +42,7 @@ std::vector<std::string> seeds() {
   }
   for (const char* file : {"/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/uptime",
                            "/proc/self/stat", "/proc/1/stat"}) {
-    out.push_back(slurp(file));
+    out.push_back(test::read_text(file));
   }
   // A job listing and a manifest in the shapes the scripts print them: NUL-separated fields.
   out.push_back("job\0001\0name\0train\0status\0running\0pid\0123\0"s);
