@@ -256,7 +256,7 @@ wait_exec "$b" "$tag-b"
 wait_exec "$c" "$tag-b"
 wait_exec "$d" "other$$"
 wait_exec "$e" "python-$$"
-FAKE_GPU_PROCS="$tag*"
+FAKE_GPU_PROCS="$tag-*"
 export FAKE_GPU_PROCS
 smi "$work/live" --query-gpu=index,memory.used,memory.free,utilization.gpu --format=csv,nounits
 expect "live gpus" 0 "index, memory.used [MiB], memory.free [MiB], utilization.gpu [%]
@@ -290,7 +290,7 @@ if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1; then
   mkdir "$work/smi"
   cp "$fake/nvidia-smi" "$fake/nvidia-smi.awk" "$fake"/fields-*.txt "$work/smi/"
   chmod -R a+rX "$work/smi"
-  runuser -u nobody -- env FAKE_GPU_PROCS="$tag*" FAKE_GPU_STATE="$work/live" "$sh_" \
+  runuser -u nobody -- env FAKE_GPU_PROCS="$tag-*" FAKE_GPU_STATE="$work/live" "$sh_" \
     "$work/smi/nvidia-smi" --query-compute-apps=pid --format=csv,noheader >"$work/out" 2>"$work/err"
   st=$?
   expect "another user" 0 '11327
