@@ -286,7 +286,7 @@ grep -qx "$e, GPU-4f1c2a7e-0000-4000-8000-000000000002" "$work/out" || fail "pyt
 grep -q "^$a,\|^$d," "$work/out" && fail "python*: others listed: [$(out)]"
 [ ! -s "$work/err" ] || fail "live: stderr [$(cat "$work/err")]"
 # Another user sees none of these (their environment is hidden) and hears nothing of it.
-if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1; then
+if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null 2>&1 && id nobody >/dev/null 2>&1; then
   mkdir "$work/smi"
   cp "$fake/nvidia-smi" "$fake/nvidia-smi.awk" "$fake"/fields-*.txt "$work/smi/"
   chmod -R a+rX "$work/smi"
