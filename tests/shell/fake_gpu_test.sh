@@ -147,6 +147,9 @@ smi "$s4" --query-compute-apps=pid --format=csv -i 1
 expect "-i, apps header" 0 'pid'
 smi "$s4" --query-compute-apps=pid --format=csv,noheader -i GPU-4f1c2a7e-0000-4000-8000-000000000002
 [ "$(out | wc -l)" = 3 ] || fail "-i 2: apps [$(out)]"
+bus=$(sed -n '4s/.*, \(00000000:[0-9A-F]*:00.0\), .*/\1/p' "$s4/gpus.csv")
+smi "$s4" --query-gpu=index,pci.bus_id --format=csv,noheader -i "$bus"
+expect "-i bus id" 0 "2, $bus"
 smi "$s4" -i 4 --query-gpu=index --format=csv
 expect "-i missing" 6 'No devices were found'
 smi "$s4" -L -i 3
