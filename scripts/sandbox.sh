@@ -57,9 +57,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+# The stand-in nvidia-smi and its recorded states: tests/fake-gpu, or the folder that
+# EC2DL_FAKE_GPU names (one of the same layout).
 fake_gpu_source() {
   local candidate
-  for candidate in "${EC2DL_FAKE_GPU:-}" "$repo/../shared/fake-gpu"; do
+  for candidate in "${EC2DL_FAKE_GPU:-}" "$repo/tests/fake-gpu"; do
     if [ -n "$candidate" ] && [ -x "$candidate/nvidia-smi" ]; then
       (cd -- "$candidate" && pwd)
       return 0
@@ -148,7 +150,7 @@ make_user() {  # name shell
 start() {
   [ "$(id -u)" = 0 ] || die "start needs root (it creates test users and runs sshd)"
   command -v sshd >/dev/null 2>&1 || [ -x /usr/sbin/sshd ] || die "sshd not found: apt-get install openssh-server"
-  local fake; fake=$(fake_gpu_source) || die "stand-in nvidia-smi not found (set EC2DL_FAKE_GPU or put shared/fake-gpu beside the repository)"
+  local fake; fake=$(fake_gpu_source) || die "stand-in nvidia-smi not found in ${EC2DL_FAKE_GPU:-$repo/tests/fake-gpu}"
   if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then
     die "a sandbox already runs in $dir (scripts/sandbox.sh stop --dir $dir)"
   fi

@@ -182,8 +182,8 @@ TEST(HostileServer, NvidiaSmiGarbageIsAClearErrorOrUnknownValues) {
   sb.set_gpu_state("4x-h100");
 }
 
-// nvidia-smi succeeding with a warning on stderr (drivers print them; the stand-in does when
-// another user's process hides its environment): the CSV on stdout is still what counts.
+// nvidia-smi succeeding with a warning on stderr (drivers print them): the CSV on stdout is
+// still what counts.
 TEST(HostileServer, NvidiaSmiWarningsOnStderrAreNotReadAsCsv) {
   auto& sb = sandbox();
   const auto smi = sb.var("SANDBOX_FAKE_GPU") + "/nvidia-smi";

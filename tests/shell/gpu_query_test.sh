@@ -1,11 +1,11 @@
 # gpu_query.sh (after gpu_top_jobs.sh) run directly under $TEST_SHELL with the stand-in
 # nvidia-smi: its sections, the registry lines, hostile job folders, a failing or missing
 # nvidia-smi, and --raw.
-# Env: EC2DL_SCRIPTS (src/remote/scripts), TEST_SHELL; EC2DL_FAKE_GPU (else ../shared/fake-gpu).
+# Env: EC2DL_SCRIPTS (src/remote/scripts), TEST_SHELL; EC2DL_FAKE_GPU (else tests/fake-gpu).
 set -u
 scripts=${EC2DL_SCRIPTS:?}
 sh_=${TEST_SHELL:-sh}
-fake=${EC2DL_FAKE_GPU:-$scripts/../../../../shared/fake-gpu}
+fake=${EC2DL_FAKE_GPU:-$scripts/../../../tests/fake-gpu}
 [ -x "$fake/nvidia-smi" ] || { echo "FAIL: no stand-in nvidia-smi at $fake" >&2; exit 1; }
 work=$(mktemp -d)
 pids=
@@ -42,7 +42,7 @@ without_smi=$work/bin:/usr/bin:/bin
 state() { # NAME: a fresh copy of a recorded state
   rm -rf "$work/state"
   mkdir -p "$work/state"
-  [ "$1" = no-devices ] || cp -R "$fake/states/$1/." "$work/state/"
+  cp -R "$fake/states/$1/." "$work/state/"
   FAKE_GPU_STATE=$work/state
   export FAKE_GPU_STATE
 }

@@ -19,9 +19,7 @@ std::string fake_gpu_dir() {
   if (const char* env = std::getenv("EC2DL_FAKE_GPU"); env != nullptr && env[0] != '\0') {
     return env;
   }
-  return std::filesystem::weakly_canonical(std::filesystem::path(source_dir()) / ".." / "shared" /
-                                           "fake-gpu")
-      .string();
+  return (std::filesystem::path(source_dir()) / "tests" / "fake-gpu").string();
 }
 
 std::string gpu_state_file(const std::string& state, const std::string& file) {

@@ -4,7 +4,8 @@
 
 namespace ec2dl::test {
 
-// The repository root, and the folder of the stand-in nvidia-smi and its recorded states.
+// The repository root, and the folder of the stand-in nvidia-smi and its recorded states
+// (tests/fake-gpu, or the folder EC2DL_FAKE_GPU names).
 std::string source_dir();
 std::string fake_gpu_dir();
 // The text of a recorded state file, e.g. fixture("4x-h100", "gpus.csv").

@@ -117,12 +117,10 @@ void Sandbox::control(const std::string& action, const std::string& arg) const {
 void Sandbox::set_gpu_state(const std::string& state, bool live) const {
   const auto dst = gpu_state();
   std::string script = "set -e; rm -rf " + remote::shell_quote(dst) + "/*; ";
-  if (state != "no-devices") {
-    script += "cp -R " + remote::shell_quote(fake_gpu_dir() + "/states/" + state) + "/. " +
-              remote::shell_quote(dst) + "/; ";
-    if (live) {
-      script += ": > " + remote::shell_quote(dst + "/live") + "; ";
-    }
+  script += "cp -R " + remote::shell_quote(fake_gpu_dir() + "/states/" + state) + "/. " +
+            remote::shell_quote(dst) + "/; ";
+  if (live) {
+    script += ": > " + remote::shell_quote(dst + "/live") + "; ";
   }
   script += "chmod -R a+rX " + remote::shell_quote(dst);
   const auto r = run_process({"/bin/sh", "-c", script});

@@ -52,8 +52,8 @@ class Sandbox {
   // "restart-sshd", "reboot", "impostor". Throws when it fails.
   void control(const std::string& action, const std::string& arg = {}) const;
 
-  // Replaces the GPU state the stand-in nvidia-smi reads with a recorded one (or removes
-  // every file for "no-devices"); `live` adds the marker that reports launched jobs.
+  // Replaces the GPU state the stand-in nvidia-smi reads with a recorded one (a folder of
+  // tests/fake-gpu/states); `live` adds the marker that reports launched jobs.
   void set_gpu_state(const std::string& state, bool live = true) const;
 
  private:

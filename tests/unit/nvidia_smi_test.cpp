@@ -1,4 +1,4 @@
-// nvidia-smi CSV parsing, fed with the recorded states of ../shared/fake-gpu/states.
+// nvidia-smi CSV parsing, fed with the recorded states of tests/fake-gpu/states.
 #include "ec2dl/remote/nvidia_smi.hpp"
 
 #include <gtest/gtest.h>
