@@ -6,11 +6,29 @@
 
 namespace ec2dl::cli {
 
+namespace {
+
+// Under -v: the ssh config lines ec2dl skipped, and how Host and Match lines were evaluated.
+void print_config_notes(const core::Context& ctx, const core::Target& target) {
+  if (ctx.options().verbosity <= 0) {
+    return;
+  }
+  for (const auto& line : target.config_trail) {
+    fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
+  }
+  for (const auto& note : target.notes) {
+    warn(note);
+  }
+}
+
+}  // namespace
+
 core::Result<ssh::Session> connect(core::Context& ctx) {
   auto target = ctx.target();
   if (!target) {
     return std::unexpected(target.error());
   }
+  print_config_notes(ctx, *target);
   return ssh::Session::connect(*target);
 }
 
@@ -19,6 +37,7 @@ core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx) {
   if (!target) {
     return std::unexpected(target.error());
   }
+  print_config_notes(ctx, *target);
   const bool quiet = ctx.options().quiet;
   return ssh::Reconnector(*target, ssh::RetryPolicy{}, [quiet](const std::string& line) {
     if (!quiet) {
