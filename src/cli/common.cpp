@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "ec2dl/remote/quote.hpp"
+#include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli {
@@ -29,7 +31,41 @@ core::Result<ssh::Session> connect(core::Context& ctx) {
     return std::unexpected(target.error());
   }
   print_config_notes(ctx, *target);
-  return ssh::Session::connect(*target);
+  if (target->proxy_command.empty()) {
+    return ssh::Session::connect(*target);
+  }
+  // libssh gives the proxy no stderr: keep the jump's own words ("Could not resolve
+  // hostname ...") in a private file and add them to a failure.
+  auto log = util::TempFile::create(".proxy-stderr");
+  if (!log) {
+    return ssh::Session::connect(*target);
+  }
+  core::Target proxied = *target;
+  proxied.proxy_command =
+      "exec 2>" + remote::shell_quote(log->path().string()) + "; " + target->proxy_command;
+  auto session = ssh::Session::connect(proxied);
+  if (session) {
+    return session;
+  }
+  auto said = util::read_file(log->path(), 1u << 16).value_or("");
+  std::vector<std::string> lines;
+  for (const auto& line : util::split(said, '\n')) {
+    if (!util::trim(line).empty()) {
+      lines.push_back(std::string(util::trim(line)));
+    }
+  }
+  if (lines.empty()) {
+    return session;
+  }
+  if (lines.size() > 3) {
+    lines.erase(lines.begin(), lines.end() - 3);
+  }
+  const auto& e = session.error();
+  return std::unexpected(
+      core::Error(e.kind(),
+                  fmt::format("{}; the proxy said: {}", e.message(),
+                              util::sanitize_for_terminal(util::join(lines, " / "))),
+                  e.hint()));
 }
 
 core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx) {

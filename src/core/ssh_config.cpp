@@ -468,6 +468,17 @@ Result<void> SshConfig::parse_into(const std::string& text, const std::string& n
     }
     const auto keyword = util::to_lower((*words)[0]);
     std::vector<std::string> args(words->begin() + 1, words->end());
+    if (keyword == "proxycommand" || keyword == "localcommand" || keyword == "remotecommand" ||
+        keyword == "knownhostscommand") {
+      // OpenSSH keeps these as the raw rest of the line, quotes included, for sh -c.
+      std::string_view rest = line;
+      rest.remove_prefix(std::min(rest.size(), (*words)[0].size()));
+      while (!rest.empty() &&
+             (rest.front() == ' ' || rest.front() == '\t' || rest.front() == '=')) {
+        rest.remove_prefix(1);
+      }
+      args = {std::string(rest)};
+    }
     if (keyword == "host" || keyword == "match") {
       if (args.empty()) {
         return fail(ErrorKind::config,
@@ -631,6 +642,11 @@ Result<JumpHop> parse_hop(const std::string& text) {
     }
     if (rest.find('/') != std::string::npos) {
       return fail(ErrorKind::config, fmt::format("ProxyJump '{}': a path in an ssh:// URI", text));
+    }
+    if (rest.find('[') != std::string::npos) {
+      // OpenSSH 9.2 refuses these too; write the hop as user@[addr]:port.
+      return fail(ErrorKind::config,
+                  fmt::format("ProxyJump '{}': an IPv6 address in an ssh:// URI", text));
     }
   }
   JumpHop hop;

@@ -634,7 +634,12 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
   out.emplace_back("userknownhostsfile", util::join(target.known_hosts_files, " "));
   out.emplace_back("globalknownhostsfile", util::join(target.global_known_hosts_files, " "));
   if (auto pj = cfg.get("proxyjump"); pj && util::to_lower(*pj) != "none") {
-    out.emplace_back("proxyjump", *pj);
+    // As ssh -G: the hops before the last as written, the last one parsed.
+    const auto comma = pj->rfind(',');
+    auto hops = parse_proxy_jump(*pj);
+    const auto last = hops ? hop_text(hops->back()) : *pj;
+    out.emplace_back("proxyjump",
+                     comma == std::string::npos ? last : pj->substr(0, comma + 1) + last);
   }
   if (auto pc = cfg.get_all("proxycommand"); pc && util::to_lower(pc->front()) != "none") {
     out.emplace_back("proxycommand", util::join(*pc, " "));
