@@ -12,7 +12,8 @@ namespace ec2dl::cli::config_cmd {
 
 void setup(CLI::App& app, Options& options) {
   app.add_option("HOST", options.host,
-                 "The alias or [user@]host[:port] to resolve (default: -H, EC2DL_HOST)");
+                 "The alias or [user@]host[:port] to resolve (default: -H, EC2DL_HOST)")
+      ->type_name("HOST");
   app.footer(
       "Prints the settings ec2dl resolved for HOST the way 'ssh -G HOST' prints OpenSSH's\n"
       "(keyword, space, value), so the two can be compared line by line. -v adds, on\n"

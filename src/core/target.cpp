@@ -452,6 +452,7 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
   const bool canon_on = canon_mode == "yes" || canon_mode == "always" || canon_mode == "true";
   if (canon_on || cfg.want_final_pass) {
     cfg.values["hostname"] = {host};
+    cfg.trail.push_back(fmt::format("reading the ssh config again for '{}' (final pass)", host));
     in.host = host;
     in.final_pass = true;
     for (const auto& config : configs) {

@@ -185,7 +185,7 @@ TEST(SshConfigMatch, MalformedMatchIsAConfigError) {
 }
 
 TEST(ProxyJump, ParsesHopsAsOpenSsh) {
-  auto hops = parse_proxy_jump("alice@bastion:2222,ssh://bob@[::1]:44,gw,ssh://h2");
+  auto hops = parse_proxy_jump("alice@bastion:2222,bob@[::1]:44,gw,ssh://h2");
   ASSERT_TRUE(hops) << hops.error().message();
   ASSERT_EQ(hops->size(), 4u);
   EXPECT_EQ((*hops)[0].user, "alice");
@@ -197,8 +197,8 @@ TEST(ProxyJump, ParsesHopsAsOpenSsh) {
   EXPECT_EQ((*hops)[2].port, 0);
   EXPECT_EQ((*hops)[3].host, "h2");
   EXPECT_TRUE(parse_proxy_jump("none")->empty());
-  for (const char* bad :
-       {"h:0", "h:x", "a,,b", "$(touch${IFS}pwned)", "u@", "@h", "h;id", "ssh://h/path", "[::1"}) {
+  for (const char* bad : {"h:0", "h:x", "a,,b", "$(touch${IFS}pwned)", "u@", "@h", "h;id",
+                          "ssh://h/path", "[::1", "ssh://u@[::1]:22"}) {
     auto r = parse_proxy_jump(bad);
     EXPECT_FALSE(r) << bad;
   }
