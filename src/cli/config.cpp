@@ -16,8 +16,8 @@ void setup(CLI::App& app, Options& options) {
       ->type_name("HOST");
   app.footer(
       "Prints the settings ec2dl resolved for HOST the way 'ssh -G HOST' prints OpenSSH's\n"
-      "(keyword, space, value), so the two can be compared line by line. -v adds, on\n"
-      "stderr, the Host and Match lines evaluated and the keywords ignored.\n"
+      "(keyword, space, value), so the two can be compared line by line. Unknown keywords\n"
+      "are warned about on stderr; -v adds the Host and Match lines evaluated.\n"
       "Examples:\n"
       "  ec2dl config gpu1\n"
       "  diff <(ec2dl config gpu1 | sort) <(ssh -G gpu1 | sort)\n"

@@ -287,7 +287,14 @@ TEST_F(SshConfigTest, IdentitiesOnlyWithSixWrongAgentKeys) {
   auto ours = ec2dl_user("box", o);
   EXPECT_EQ(ours.status, 0) << ours.err;
   EXPECT_EQ(ours.out, sb.user() + "\n");
-  // IdentitiesOnly with no usable file: the agent's right key is not offered by either.
+  // IdentitiesOnly with no usable file and an agent holding only the right key: that key is
+  // not offered by either (without IdentitiesOnly both get in).
+  ASSERT_EQ(run_process({"ssh-add", "-q", "-D"}, o).status, 0);
+  add_keys(sock, 0, {sb.key()});
+  config(box + "  User " + sb.user() + "\n  UserKnownHostsFile " + path("known_hosts") +
+         "\n  IdentityFile " + path("missing") + "\n  BatchMode yes\n");
+  EXPECT_EQ(ssh_user("box", o).status, 0);
+  EXPECT_EQ(ec2dl_user("box", o).status, 0);
   config(box + "  User " + sb.user() + "\n  UserKnownHostsFile " + path("known_hosts") +
          "\n  IdentityFile " + path("missing") + "\n  IdentitiesOnly yes\n  BatchMode yes\n");
   EXPECT_EQ(ssh_user("box", o).status, 255);
