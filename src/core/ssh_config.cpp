@@ -508,7 +508,15 @@ Result<void> SshConfig::parse_into(const std::string& text, const std::string& n
           pattern = m_ssh_dir + "/" + pattern;
         }
         glob_t g{};
-        if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+        const int globbed = ::glob(pattern.c_str(), 0, nullptr, &g);
+        std::vector<std::string> found;
+        for (std::size_t k = 0; globbed == 0 && k < g.gl_pathc; ++k) {
+          found.emplace_back(g.gl_pathv[k]);
+        }
+        m_include_trail.push_back(
+            fmt::format("{}:{}: Include {}: {}", name, line_no, arg,
+                        found.empty() ? "no file matches" : "read " + util::join(found, ", ")));
+        if (globbed == 0) {
           for (std::size_t k = 0; k < g.gl_pathc; ++k) {
             const std::string included = g.gl_pathv[k];
             const auto contents = util::read_file(included, 1u << 20);
@@ -544,6 +552,9 @@ Result<void> SshConfig::parse_into(const std::string& text, const std::string& n
 }
 
 void SshConfig::apply(const SshMatchInput& in, SshHostConfig& out) const {
+  if (!in.final_pass) {
+    out.trail.insert(out.trail.end(), m_include_trail.begin(), m_include_trail.end());
+  }
   for (const auto& block : m_blocks) {
     bool applies = true;
     if (block.kind == SshConfigBlock::Kind::host) {

@@ -168,7 +168,8 @@ TEST_F(SshConfigTest, ConfigPrintsWhatSshGPrints) {
       "Host *\n  UserKnownHostsFile " +
       path("kh1") + " " + path("kh2") + "\n  GlobalKnownHostsFile " + path("gkh") +
       "\n  ConnectTimeout 5\n";
-  config(cfg);
+  write_text(path("included.conf"), "Host included-alias\n  Port 4444\n");
+  config(cfg + "Include " + path("inc*.conf") + "\n");
   for (const auto& [host, flags] : std::vector<std::pair<std::string, std::vector<std::string>>>{
            {"gpu1", {}},
            {"GPU1", {}},
@@ -178,7 +179,8 @@ TEST_F(SshConfigTest, ConfigPrintsWhatSshGPrints) {
            {"agentsock", {"-p", "2022"}},
            {"agentenv", {}},
            {"canonhost", {}},
-           {"canon.dotted", {}}}) {
+           {"canon.dotted", {}},
+           {"included-alias", {}}}) {
     SCOPED_TRACE(host);
     auto ours = sb.ec2dl(std::vector<std::string>{"-F", path("config")} + flags +
                              std::vector<std::string>{"config", host},
@@ -208,6 +210,9 @@ TEST_F(SshConfigTest, ConfigPrintsWhatSshGPrints) {
   auto v = sb.ec2dl({"-v", "-F", path("config"), "config", "gpu1"}, env());
   EXPECT_NE(v.err.find("Match host real-gpu1.example exec"), std::string::npos) << v.err;
   EXPECT_NE(v.err.find("matched"), std::string::npos) << v.err;
+  EXPECT_NE(v.err.find("Include " + path("inc*.conf") + ": read " + path("included.conf")),
+            std::string::npos)
+      << v.err;
 }
 
 TEST_F(SshConfigTest, CanonicalizeFallbackLocalNoFailsLikeSsh) {

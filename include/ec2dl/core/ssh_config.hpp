@@ -80,6 +80,7 @@ class SshConfig {
  private:
   Result<void> parse_into(const std::string& text, const std::string& name, int depth);
   std::vector<SshConfigBlock> m_blocks;
+  std::vector<std::string> m_include_trail;  // "file:line: Include PATTERN: read ..."
   std::string m_ssh_dir;
 };
 
