@@ -420,6 +420,13 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
             : spec->port > 0     ? spec->port
             : profile != nullptr ? profile->port
                                  : 0;
+  // A user name reaches Match exec (%r) and ProxyCommand (%r) through a shell: refuse shell
+  // syntax in it before anything runs, as OpenSSH 9.6 does (libssh refuses it later anyway).
+  if (in.user.find_first_of(" \t\n'\"`$;&|<>\\(){}*?") != std::string::npos) {
+    return fail(
+        ErrorKind::usage,
+        fmt::format("invalid user name '{}': shell metacharacters are not allowed", in.user));
+  }
   in.local_user = env.local_user;
   in.home = env.home;
   in.exec = env.run_exec;

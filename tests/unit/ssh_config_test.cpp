@@ -88,6 +88,19 @@ TEST(SshConfigMatch, ExecRunsWithTokensOnlyWhenEarlierCriteriaHold) {
   EXPECT_EQ(neg->port, 9);
 }
 
+TEST(SshConfigMatch, ShellTextInTheUserNameRunsNothing) {
+  FakeEnv fake;
+  GlobalOptions o;
+  o.user = "$(touch x)";
+  auto r = resolve("Match exec \"echo %r\"\n  Port 5\n", "box", fake, o);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().exit_code(), 2);
+  EXPECT_TRUE(fake.commands.empty());
+  auto spec = resolve("Match exec \"echo %r\"\n  Port 5\n", "a;b@box", fake);
+  ASSERT_FALSE(spec);
+  EXPECT_TRUE(fake.commands.empty());
+}
+
 TEST(SshConfigMatch, UserLocalUserAllAndNegation) {
   FakeEnv fake;
   const std::string cfg =
