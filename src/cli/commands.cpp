@@ -3,6 +3,7 @@
 
 #include "ec2dl/cli/app.hpp"
 #include "ec2dl/cli/completion.hpp"
+#include "ec2dl/cli/config.hpp"
 #include "ec2dl/cli/doctor.hpp"
 #include "ec2dl/cli/edit.hpp"
 #include "ec2dl/cli/exec.hpp"
@@ -49,6 +50,8 @@ const std::vector<CommandSpec>& command_table() {
                    edit_cmd::setup, edit_cmd::run),
       make_command("hosts", "Save servers under short names: add, list, rm, default",
                    hosts_cmd::setup, hosts_cmd::run),
+      make_command("config", "Print the ssh settings resolved for a host, as 'ssh -G HOST' does",
+                   config_cmd::setup, config_cmd::run),
       make_command("doctor", "Check the local setup and the server; print how to fix problems",
                    doctor_cmd::setup, doctor_cmd::run),
       make_command("completion", "Print the shell completion script for bash, zsh or fish",

@@ -1,11 +1,15 @@
 #include "ec2dl/core/target.hpp"
 
+#include <fcntl.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 #include "ec2dl/core/profiles.hpp"
@@ -123,6 +127,40 @@ Environment Environment::from_process() {
   } else if (auto user = env.get("USER")) {
     env.local_user = *user;
   }
+  env.run_exec = [](const std::string& command) {
+    // As OpenSSH: /bin/sh -c COMMAND, stdin and stdout on /dev/null, stderr left alone.
+    const pid_t pid = ::fork();
+    if (pid < 0) {
+      return false;
+    }
+    if (pid == 0) {
+      const int null_fd = ::open("/dev/null", O_RDWR);
+      if (null_fd >= 0) {
+        ::dup2(null_fd, 0);
+        ::dup2(null_fd, 1);
+      }
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0) {
+      if (errno != EINTR) {
+        return false;
+      }
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  };
+  env.resolves = [](const std::string& name) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    if (::getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0) {
+      return false;
+    }
+    ::freeaddrinfo(res);
+    return true;
+  };
   return env;
 }
 
@@ -191,22 +229,134 @@ std::optional<int> config_int(const SshHostConfig& cfg, const std::string& key) 
   return std::nullopt;
 }
 
-// ProxyJump "[user@]host[:port][,...]" -> an OpenSSH ProxyCommand, as libssh 0.10 does.
-std::string proxy_jump_command(const std::string& jumps, const std::string& config_file) {
-  const auto hops = util::split(jumps, ',');
-  std::string cmd = "ssh";
-  if (!config_file.empty()) {
-    cmd += " -F '" + config_file + "'";
+std::string quote(const std::string& word) {
+  std::string out = "'";
+  for (const char c : word) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
   }
-  if (hops.size() > 1) {
-    std::vector<std::string> rest(hops.begin(), hops.end() - 1);
-    cmd += " -J " + util::join(rest, ",");
+  return out + "'";
+}
+
+std::string hop_text(const JumpHop& hop) {
+  std::string out = hop.user.empty() ? "" : hop.user + "@";
+  const bool v6 = hop.host.find(':') != std::string::npos;
+  out += v6 ? "[" + hop.host + "]" : hop.host;
+  if (hop.port > 0) {
+    out += ":" + std::to_string(hop.port);
   }
-  cmd += " -W '[%h]:%p' " + hops.back();
-  return cmd;
+  return out;
+}
+
+bool is_address(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) {
+    return false;
+  }
+  ::freeaddrinfo(res);
+  return true;
+}
+
+// ssh -G's spelling of a yes/no/ask StrictHostKeyChecking value.
+std::string strict_text(const std::optional<std::string>& value) {
+  if (!value) {
+    return "ask";
+  }
+  const auto v = util::to_lower(*value);
+  if (v == "yes" || v == "true") {
+    return "true";
+  }
+  if (v == "no" || v == "false" || v == "off") {
+    return "false";
+  }
+  return v;
+}
+
+std::string yes_no(const std::optional<std::string>& value, const std::string& fallback) {
+  if (!value) {
+    return fallback;
+  }
+  const auto v = util::to_lower(*value);
+  return v == "yes" || v == "true" ? "yes" : "no";
+}
+
+// CanonicalizeHostname as OpenSSH 9.2 applies it: returns the new name, the name unchanged
+// when no rule applies, or an error when it must resolve and does not.
+Result<std::string> canonicalize(const std::string& host, const SshHostConfig& cfg, bool direct,
+                                 const Environment& env, Target& target) {
+  const auto mode = util::to_lower(cfg.get("canonicalizehostname").value_or("no"));
+  if (mode != "yes" && mode != "always" && mode != "true") {
+    return host;
+  }
+  if (!direct && mode != "always") {
+    return host;  // a proxy resolves the name
+  }
+  if (host.empty() || is_address(host)) {
+    return host;
+  }
+  const bool fallback = yes_no(cfg.get("canonicalizefallbacklocal"), "yes") == "yes";
+  auto resolves = [&](const std::string& name) { return env.resolves && env.resolves(name); };
+  if (host.back() == '.') {
+    const auto bare = host.substr(0, host.size() - 1);
+    if (resolves(host)) {
+      return bare;
+    }
+  } else {
+    const auto dots = std::count(host.begin(), host.end(), '.');
+    const auto max_dots = util::parse_int(cfg.get("canonicalizemaxdots").value_or("1")).value_or(1);
+    if (dots > max_dots) {
+      return host;
+    }
+    for (const auto& domain :
+         cfg.get_all("canonicaldomains").value_or(std::vector<std::string>{})) {
+      if (util::to_lower(domain) == "none") {
+        break;
+      }
+      const auto full = host + "." + domain;
+      if (resolves(full + ".")) {
+        target.config_trail.push_back(fmt::format("canonicalized \"{}\" => \"{}\"", host, full));
+        return util::to_lower(full);
+      }
+    }
+  }
+  if (!fallback) {
+    return fail(ErrorKind::config, fmt::format("Could not resolve host \"{}\"", host),
+                "CanonicalizeFallbackLocal is no and no CanonicalDomains entry resolves");
+  }
+  return host;
 }
 
 }  // namespace
+
+std::string proxy_jump_command(const std::vector<JumpHop>& hops, const std::string& hostname,
+                               int port, const std::string& config_file) {
+  std::string cmd = "ssh";
+  if (!config_file.empty()) {
+    cmd += " -F " + quote(config_file);
+  }
+  const auto& last = hops.back();
+  if (!last.user.empty()) {
+    cmd += " -l " + quote(last.user);
+  }
+  if (last.port > 0) {
+    cmd += " -p " + std::to_string(last.port);
+  }
+  if (hops.size() > 1) {
+    std::vector<std::string> rest;
+    for (std::size_t i = 0; i + 1 < hops.size(); ++i) {
+      rest.push_back(hop_text(hops[i]));
+    }
+    cmd += " -J " + quote(util::join(rest, ","));
+  }
+  cmd += " -W " + quote("[" + hostname + "]" + ":" + std::to_string(port));
+  cmd += " " + quote(last.host);
+  return cmd;
+}
 
 Result<Target> resolve_target(const GlobalOptions& options, const Environment& env,
                               bool interactive, const Profile* profile) {
@@ -250,31 +400,79 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
     config_files.push_back(target.ssh_dir + "/config");
     config_files.push_back("/etc/ssh/ssh_config");
   }
-  SshHostConfig cfg;
+  std::vector<SshConfig> configs;
   for (const auto& file : config_files) {
     auto parsed = SshConfig::load(file, target.ssh_dir);
     if (!parsed) {
       return fail(parsed.error());
     }
-    auto part = parsed->lookup(lookup_host);
-    for (auto& [k, v] : part.values) {
-      cfg.values.emplace(k, v);
-    }
-    for (auto& f : part.identity_files) {
-      cfg.identity_files.push_back(f);
-    }
-    for (auto& i : part.ignored) {
-      target.notes.push_back(fmt::format("{}: ignored unsupported '{}'", file, i));
-    }
+    configs.push_back(std::move(*parsed));
   }
-
-  target.hostname = cfg.get("hostname").value_or(lookup_host);
-  // HostName may itself use %h.
-  if (target.hostname.find('%') != std::string::npos) {
+  // What Match sees: the user and port given outside ssh config (flags, -H, the profile).
+  SshMatchInput in;
+  in.host = lookup_host;
+  in.original_host = lookup_host;
+  in.user = !options.user.empty() ? options.user
+            : !spec->user.empty() ? spec->user
+            : profile != nullptr  ? profile->user
+                                  : std::string();
+  in.port = options.port > 0     ? options.port
+            : spec->port > 0     ? spec->port
+            : profile != nullptr ? profile->port
+                                 : 0;
+  // A user name reaches Match exec (%r) and ProxyCommand (%r) through a shell: refuse shell
+  // syntax in it before anything runs, as OpenSSH 9.6 does (libssh refuses it later anyway).
+  if (in.user.find_first_of(" \t\n'\"`$;&|<>\\(){}*?") != std::string::npos) {
+    return fail(
+        ErrorKind::usage,
+        fmt::format("invalid user name '{}': shell metacharacters are not allowed", in.user));
+  }
+  in.local_user = env.local_user;
+  in.home = env.home;
+  in.exec = env.run_exec;
+  SshHostConfig cfg;
+  for (const auto& config : configs) {
+    config.apply(in, cfg);
+  }
+  // OpenSSH takes HostName (with %h) into use, lower-cases it, canonicalises it if asked, and
+  // reads the files a second time when it did or a Match final/canonical asked for it.
+  std::string host = lookup_host;
+  if (auto hn = cfg.get("hostname")) {
     Target tmp = target;
     tmp.hostname = lookup_host;
-    target.hostname = expand_ssh_tokens(target.hostname, tmp, env);
+    host = expand_ssh_tokens(*hn, tmp, env);
   }
+  if (!is_address(host)) {
+    host = util::to_lower(host);
+  }
+  const auto proxy_set = [&](const char* key) {
+    auto v = cfg.get(key);
+    return v && util::to_lower(*v) != "none";
+  };
+  const bool direct = !proxy_set("proxycommand") && !proxy_set("proxyjump");
+  auto canonical = canonicalize(host, cfg, direct, env, target);
+  if (!canonical) {
+    return fail(canonical.error());
+  }
+  host = *canonical;
+  const auto canon_mode = util::to_lower(cfg.get("canonicalizehostname").value_or("no"));
+  const bool canon_on = canon_mode == "yes" || canon_mode == "always" || canon_mode == "true";
+  if (canon_on || cfg.want_final_pass) {
+    cfg.values["hostname"] = {host};
+    cfg.trail.push_back(fmt::format("reading the ssh config again for '{}' (final pass)", host));
+    in.host = host;
+    in.final_pass = true;
+    for (const auto& config : configs) {
+      config.apply(in, cfg);
+    }
+  }
+  for (auto& line : cfg.trail) {
+    target.config_trail.push_back(std::move(line));
+  }
+  for (auto& w : cfg.warnings) {
+    target.notes.push_back(std::move(w));
+  }
+  target.hostname = host;
 
   // user: -l > user@ in -H > profile > config User > local user.
   if (!options.user.empty()) {
@@ -337,21 +535,28 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
     target.global_known_hosts_files = {"/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"};
   }
 
-  // proxy: ProxyCommand, else ProxyJump.
+  // proxy: ProxyCommand or ProxyJump, whichever the config gave first (apply() keeps one).
   if (auto pc = cfg.get_all("proxycommand"); pc && util::to_lower(pc->front()) != "none") {
-    target.proxy_command = expand_ssh_tokens(util::join(*pc, " "), target, env);
+    target.proxy_command = "exec " + expand_ssh_tokens(util::join(*pc, " "), target, env);
   } else if (auto pj = cfg.get("proxyjump"); pj && util::to_lower(*pj) != "none") {
-    target.proxy_command = expand_ssh_tokens(
-        proxy_jump_command(*pj, options.ssh_config.empty() ? "" : config_files.front()), target,
-        env);
+    auto hops = parse_proxy_jump(*pj);
+    if (!hops) {
+      return fail(hops.error());
+    }
+    target.proxy_command =
+        proxy_jump_command(*hops, target.hostname, target.port,
+                           options.ssh_config.empty() ? std::string() : config_files.front());
   }
 
-  // agent: IdentityAgent > SSH_AUTH_SOCK.
+  // agent: IdentityAgent (none, SSH_AUTH_SOCK, $VAR or a path) > SSH_AUTH_SOCK.
+  target.identities_only = yes_no(cfg.get("identitiesonly"), "no") == "yes";
   if (auto agent = cfg.get("identityagent")) {
     if (util::to_lower(*agent) == "none") {
       target.identity_agent.clear();
     } else if (*agent == "SSH_AUTH_SOCK") {
       target.identity_agent = env.get("SSH_AUTH_SOCK").value_or("");
+    } else if (agent->starts_with("$")) {
+      target.identity_agent = env.get(agent->substr(1)).value_or("");
     } else {
       target.identity_agent = expand_ssh_tokens(*agent, target, env);
     }
@@ -399,6 +604,57 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
   if (auto c = config_int(cfg, "serveralivecountmax"); c && *c > 0) {
     target.keepalive_count_max = *c;
   }
+
+  // What `ec2dl config` prints, in ssh -G's notation.
+  auto& out = target.ssh_settings;
+  out.emplace_back("host", lookup_host);
+  out.emplace_back("user", target.user);
+  out.emplace_back("hostname", target.hostname);
+  out.emplace_back("port", std::to_string(target.port));
+  out.emplace_back("identitiesonly", target.identities_only ? "yes" : "no");
+  out.emplace_back("stricthostkeychecking", strict_text(cfg.get("stricthostkeychecking")));
+  out.emplace_back("canonicalizehostname", canon_mode == "yes" || canon_mode == "true" ? "true"
+                                           : canon_mode == "always"                    ? "always"
+                                                                                       : "false");
+  out.emplace_back("canonicalizefallbacklocal",
+                   yes_no(cfg.get("canonicalizefallbacklocal"), "yes"));
+  out.emplace_back("canonicalizemaxdots", cfg.get("canonicalizemaxdots").value_or("1"));
+  out.emplace_back(
+      "canonicaldomains",
+      util::join(cfg.get_all("canonicaldomains").value_or(std::vector<std::string>{"none"}), " "));
+  if (auto agent = cfg.get("identityagent")) {
+    out.emplace_back("identityagent", *agent);
+  }
+  if (!options.identity.empty()) {
+    out.emplace_back("identityfile", options.identity);
+  }
+  if (profile != nullptr && !profile->identity.empty()) {
+    out.emplace_back("identityfile", profile->identity);
+  }
+  for (const auto& f : cfg.identity_files) {
+    out.emplace_back("identityfile", f);
+  }
+  if (!target.identities_explicit) {
+    for (const auto& f : target.identity_files) {
+      out.emplace_back("identityfile", f);
+    }
+  }
+  out.emplace_back("userknownhostsfile", util::join(target.known_hosts_files, " "));
+  out.emplace_back("globalknownhostsfile", util::join(target.global_known_hosts_files, " "));
+  if (auto pj = cfg.get("proxyjump"); pj && util::to_lower(*pj) != "none") {
+    // As ssh -G: the hops before the last as written, the last one parsed.
+    const auto comma = pj->rfind(',');
+    auto hops = parse_proxy_jump(*pj);
+    const auto last = hops ? hop_text(hops->back()) : *pj;
+    out.emplace_back("proxyjump",
+                     comma == std::string::npos ? last : pj->substr(0, comma + 1) + last);
+  }
+  if (auto pc = cfg.get_all("proxycommand"); pc && util::to_lower(pc->front()) != "none") {
+    out.emplace_back("proxycommand", util::join(*pc, " "));
+  }
+  out.emplace_back("connecttimeout", cfg.get("connecttimeout").value_or("none"));
+  out.emplace_back("serveraliveinterval", cfg.get("serveraliveinterval").value_or("0"));
+  out.emplace_back("serveralivecountmax", cfg.get("serveralivecountmax").value_or("3"));
   return target;
 }
 

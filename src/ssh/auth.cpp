@@ -39,6 +39,8 @@ namespace {
 
 struct PassphraseState {
   std::string file;
+  bool defer = false;        // don't ask: an agent may hold this key; try it first
+  bool deferred = false;     // ... and the key turned out to need a passphrase
   bool asked = false;        // the key turned out to be encrypted
   bool no_terminal = false;  // ... and there was no terminal to ask
   int attempts = 0;
@@ -48,6 +50,10 @@ int passphrase_callback(const char* /*prompt*/, char* buf, size_t len, int /*ech
                         void* userdata) {
   auto* state = static_cast<PassphraseState*>(userdata);
   state->asked = true;
+  if (state->defer) {
+    state->deferred = true;
+    return -1;
+  }
   if (!terminal_available()) {
     state->no_terminal = true;
     return -1;
@@ -89,90 +95,125 @@ core::Result<void> authenticate(ssh_session session, const core::Target& target)
     return core::ok();
   }
 
-  if (!target.identity_agent.empty()) {
+  // The agent's keys: after the identity files, as OpenSSH orders them.
+  const auto try_agent = [&]() -> core::Result<bool> {
+    if (target.identity_agent.empty()) {
+      return false;
+    }
     ssh_options_set(session, SSH_OPTIONS_IDENTITY_AGENT, target.identity_agent.c_str());
     const int rc = ssh_userauth_agent(session, nullptr);
     spdlog::debug("agent authentication ({}): {}", target.identity_agent, rc);
     if (rc == SSH_AUTH_SUCCESS) {
-      return core::ok();
+      return true;
     }
-    if (rc == SSH_AUTH_ERROR) {
-      if (ssh_is_connected(session) == 0) {
-        return fail(ErrorKind::connect,
-                    fmt::format("connection to {} lost during authentication: {}", target.display(),
-                                ssh_get_error(session)));
-      }
+    if (rc == SSH_AUTH_ERROR && ssh_is_connected(session) == 0) {
+      return fail(ErrorKind::connect, fmt::format("connection to {} lost during authentication: {}",
+                                                  target.display(), ssh_get_error(session)));
     }
     tried.push_back("ssh-agent");
-  }
-
-  for (const auto& file : target.identity_files) {
-    bool missing = false;
-    const auto problem = identity_file_problem(file, &missing);
-    if (missing && !target.identities_explicit) {
-      continue;  // default key files that do not exist are not worth a word
-    }
-    if (!problem.empty()) {
-      fmt::print(stderr, "ec2dl: warning: {}; key ignored\n", problem);
-      problems.push_back(problem);
-      continue;
-    }
-    // Offer the public half first when it is there, so a passphrase is only asked for a key
-    // the server would accept.
-    const std::string pub = file + ".pub";
-    ssh_key raw_pub = nullptr;
-    if (ssh_pki_import_pubkey_file(pub.c_str(), &raw_pub) == SSH_OK) {
-      KeyHandle pubkey(raw_pub);
-      const int rc = ssh_userauth_try_publickey(session, nullptr, pubkey.get());
-      spdlog::debug("offer {}: {}", pub, rc);
-      if (rc != SSH_AUTH_SUCCESS) {
-        tried.push_back(file);
-        if (rc == SSH_AUTH_ERROR && ssh_is_connected(session) == 0) {
-          break;
-        }
+    return false;
+  };
+  // With an agent, a passphrase is not asked for before the agent had its turn: it may hold
+  // the key already (OpenSSH uses the agent's copy of an IdentityFile key).
+  const bool agent_available = !target.identity_agent.empty();
+  std::vector<std::string> deferred;
+  std::vector<std::string> files = target.identity_files;
+  bool asking_now = false;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& file : files) {
+      bool missing = false;
+      const auto problem = identity_file_problem(file, &missing);
+      if (missing && !target.identities_explicit) {
+        continue;  // default key files that do not exist are not worth a word
+      }
+      if (!problem.empty()) {
+        fmt::print(stderr, "ec2dl: warning: {}; key ignored\n", problem);
+        problems.push_back(problem);
         continue;
       }
-    }
-    PassphraseState state;
-    state.file = file;
-    ssh_key raw_priv = nullptr;
-    int rc = SSH_ERROR;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      rc = ssh_pki_import_privkey_file(file.c_str(), nullptr, passphrase_callback, &state,
-                                       &raw_priv);
-      if (rc == SSH_OK || !state.asked || state.no_terminal || state.attempts == 0) {
+      // Offer the public half first when it is there, so a passphrase is only asked for a key
+      // the server would accept.
+      const std::string pub = file + ".pub";
+      ssh_key raw_pub = nullptr;
+      if (ssh_pki_import_pubkey_file(pub.c_str(), &raw_pub) == SSH_OK) {
+        KeyHandle pubkey(raw_pub);
+        const int rc = ssh_userauth_try_publickey(session, nullptr, pubkey.get());
+        spdlog::debug("offer {}: {}", pub, rc);
+        if (rc != SSH_AUTH_SUCCESS) {
+          tried.push_back(file);
+          if (rc == SSH_AUTH_ERROR && ssh_is_connected(session) == 0) {
+            break;
+          }
+          continue;
+        }
+      }
+      PassphraseState state;
+      state.file = file;
+      state.defer = agent_available && !asking_now;
+      ssh_key raw_priv = nullptr;
+      int rc = SSH_ERROR;
+      for (int attempt = 0; attempt < 3; ++attempt) {
+        rc = ssh_pki_import_privkey_file(file.c_str(), nullptr, passphrase_callback, &state,
+                                         &raw_priv);
+        if (rc == SSH_OK || !state.asked || state.no_terminal || state.attempts == 0) {
+          break;
+        }
+        if (attempt < 2) {
+          fmt::print(stderr, "Bad passphrase, try again.\n");
+        }
+      }
+      if (rc != SSH_OK && state.deferred) {
+        deferred.push_back(file);
+        continue;
+      }
+      if (rc != SSH_OK) {
+        std::string why;
+        if (state.no_terminal) {
+          why = fmt::format(
+              "identity file {} is protected by a passphrase and there is no terminal to ask for "
+              "it (load it into ssh-agent with: ssh-add {})",
+              file, file);
+        } else if (state.asked) {
+          why = fmt::format("identity file {}: wrong passphrase", file);
+        } else {
+          why = fmt::format("identity file {}: not a private key libssh can read", file);
+        }
+        problems.push_back(why);
+        tried.push_back(file);
+        continue;
+      }
+      KeyHandle key(raw_priv);
+      const int auth = ssh_userauth_publickey(session, nullptr, key.get());
+      spdlog::debug("publickey {}: {}", file, auth);
+      if (auth == SSH_AUTH_SUCCESS) {
+        return core::ok();
+      }
+      tried.push_back(file);
+      if (auth == SSH_AUTH_ERROR && ssh_is_connected(session) == 0) {
         break;
       }
-      if (attempt < 2) {
-        fmt::print(stderr, "Bad passphrase, try again.\n");
-      }
     }
-    if (rc != SSH_OK) {
-      std::string why;
-      if (state.no_terminal) {
-        why = fmt::format(
-            "identity file {} is protected by a passphrase and there is no terminal to ask for "
-            "it (load it into ssh-agent with: ssh-add {})",
-            file, file);
-      } else if (state.asked) {
-        why = fmt::format("identity file {}: wrong passphrase", file);
-      } else {
-        why = fmt::format("identity file {}: not a private key libssh can read", file);
-      }
-      problems.push_back(why);
-      tried.push_back(file);
-      continue;
-    }
-    KeyHandle key(raw_priv);
-    const int auth = ssh_userauth_publickey(session, nullptr, key.get());
-    spdlog::debug("publickey {}: {}", file, auth);
-    if (auth == SSH_AUTH_SUCCESS) {
-      return core::ok();
-    }
-    tried.push_back(file);
-    if (auth == SSH_AUTH_ERROR && ssh_is_connected(session) == 0) {
+
+    if (round == 1 || ssh_is_connected(session) == 0) {
       break;
     }
+    // Then the agent: every key it holds, unless IdentitiesOnly limits ec2dl to the files
+    // (an agent is still asked for those files whose private half needs a passphrase).
+    if (!target.identities_only || !deferred.empty()) {
+      auto agent = try_agent();
+      if (!agent) {
+        return std::unexpected(agent.error());
+      }
+      if (*agent) {
+        return core::ok();
+      }
+    }
+    if (deferred.empty()) {
+      break;
+    }
+    files = deferred;  // the agent did not have them: now ask for their passphrases
+    deferred.clear();
+    asking_now = true;
   }
 
   if (ssh_is_connected(session) == 0) {

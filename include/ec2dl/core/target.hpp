@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,6 +54,11 @@ struct Target {
   std::vector<std::string> global_known_hosts_files;  // read only
   std::string proxy_command;                          // empty: direct TCP
   std::string identity_agent;                         // socket path; empty: none
+  bool identities_only = false;  // IdentitiesOnly: offer no agent key but the identity files'
+  // The resolved settings under ssh -G's names and in its notation ("hostname", "port", ...),
+  // in the order `ec2dl config` prints them.
+  std::vector<std::pair<std::string, std::string>> ssh_settings;
+  std::vector<std::string> config_trail;  // the Host/Match lines that were evaluated, for -v
   HostKeyPolicy host_key_policy = HostKeyPolicy::strict;
   int connect_timeout_s = 10;
   int keepalive_interval_s = 30;  // 0: no keepalive
@@ -72,6 +78,10 @@ struct Environment {
   std::map<std::string, std::string> vars;
   std::string home;
   std::string local_user;
+  // Runs a Match exec command with /bin/sh -c: true when it exits 0. Unset: never matches.
+  std::function<bool(const std::string&)> run_exec;
+  // True when a fully qualified name ("host.example.com.") resolves (CanonicalDomains).
+  std::function<bool(const std::string&)> resolves;
   static Environment from_process();
   std::optional<std::string> get(const std::string& name) const;
 };
@@ -84,6 +94,11 @@ struct Profile;
 // the flags. Fails with a usage error when no host is given anywhere.
 Result<Target> resolve_target(const GlobalOptions& options, const Environment& env,
                               bool interactive, const Profile* profile = nullptr);
+
+// The ProxyCommand that reaches `target` through a ProxyJump chain with OpenSSH's client:
+// ssh [-F CONFIG] [-l USER] [-p PORT] [-J HOPS] -W '[HOST]:PORT' LASTHOP, every word quoted.
+std::string proxy_jump_command(const std::vector<JumpHop>& hops, const std::string& hostname,
+                               int port, const std::string& config_file);
 
 // Expands %d %h %p %r %u %% and a leading ~ in an ssh_config path value.
 std::string expand_ssh_tokens(const std::string& value, const Target& target,
