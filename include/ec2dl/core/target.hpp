@@ -54,6 +54,7 @@ struct Target {
   std::string proxy_command;                          // empty: direct TCP
   std::string identity_agent;                         // socket path; empty: none
   HostKeyPolicy host_key_policy = HostKeyPolicy::strict;
+  bool hash_known_hosts = false;  // ssh config HashKnownHosts: record new keys hashed
   int connect_timeout_s = 10;
   int keepalive_interval_s = 30;  // 0: no keepalive
   int keepalive_count_max = 3;
