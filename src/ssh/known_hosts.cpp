@@ -59,34 +59,6 @@ std::string short_type(const std::string& type) {
 
 }  // namespace
 
-void for_each_host_entry(
-    const std::vector<std::string>& files, const std::string& name,
-    const std::function<bool(const std::string&, int, const ssh_knownhosts_entry&)>& visit) {
-  for (const auto& file : files) {
-    const auto text = util::read_file(file, 64u << 20);
-    if (!text) {
-      continue;
-    }
-    int line_no = 0;
-    for (const auto& raw : util::split(*text, '\n')) {
-      ++line_no;
-      const auto line = std::string(util::trim(raw));
-      if (line.empty() || line[0] == '#' || line[0] == '@') {
-        continue;  // comments; @cert-authority and @revoked are not supported
-      }
-      ssh_knownhosts_entry* raw_entry = nullptr;
-      const int rc = ssh_known_hosts_parse_line(name.c_str(), line.c_str(), &raw_entry);
-      KnownHostsEntryHandle entry(raw_entry);
-      if (rc != SSH_OK || !entry || entry->publickey == nullptr) {
-        continue;
-      }
-      if (!visit(file, line_no, *entry)) {
-        return;
-      }
-    }
-  }
-}
-
 namespace {
 
 enum class Marker { none, revoked, cert_authority };
@@ -184,6 +156,14 @@ std::string base64(const unsigned char* data, std::size_t len) {
 }
 
 }  // namespace
+
+void for_each_host_entry(
+    const std::vector<std::string>& files, const std::string& name,
+    const std::function<bool(const std::string&, int, const ssh_knownhosts_entry&)>& visit) {
+  for_each_matching_line(files, name, [&](const MatchedLine& m) {
+    return m.marker != Marker::none || m.entry == nullptr || visit(m.file, m.line, *m.entry);
+  });
+}
 
 HostKeyLookup lookup_host_key(const std::vector<std::string>& files, const std::string& name,
                               ssh_key key) {
