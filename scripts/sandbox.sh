@@ -20,9 +20,17 @@
 #   scripts/sandbox.sh reboot        [--dir DIR]   kill every process of the test users,
 #                                                  give the server a new boot id, restart sshd
 # and, with or without --netns:
-#   scripts/sandbox.sh impostor      [--dir DIR]   replace sshd by one with another host key
-#                                                  on the same address (a man in the middle);
-#                                                  restart-sshd brings the real one back
+#   scripts/sandbox.sh impostor [TYPE] [--dir DIR] replace sshd by one with another host key
+#                                                  on the same address (a man in the middle):
+#                                                  only a fresh key of TYPE (ed25519, ecdsa or
+#                                                  rsa; default ed25519); restart-sshd brings
+#                                                  the real one back
+#   scripts/sandbox.sh host-key TYPE[,TYPE...] [--dir DIR]
+#                                                  give the real server host keys of these
+#                                                  types only (each made once, then kept),
+#                                                  record just the first one in the client's
+#                                                  known_hosts files and restart sshd;
+#                                                  `host-key ed25519` restores what `start` made
 #
 # `start` prints shell assignments (also saved in DIR/env):
 #   SANDBOX_DIR SANDBOX_PORT SANDBOX_HOST SANDBOX_USER SANDBOX_USER_BASH SANDBOX_KEY
@@ -261,17 +269,19 @@ CONF
 }
 
 # Starts sshd (in the namespace, with the sandbox's boot id, when there is one) and waits
-# until it listens. Extra arguments go to sshd.
+# until it listens; $sshd_config_file, when set, names its config file.
+sshd_config_file=
 start_sshd() {
+  local conf=${sshd_config_file:-$dir/etc/sshd_config}
   mkdir -p /run/sshd
   chmod 755 /run/sshd
   if [ -n "$ns" ]; then
     # shellcheck disable=SC2016  # $1..$3 expand in the inner sh
     ip netns exec "$ns" sh -c 'b=$1; shift; mount --bind "$b" /proc/sys/kernel/random/boot_id && exec /usr/sbin/sshd "$@"' \
-      sandbox-sshd "$dir/boot_id" -f "$dir/etc/sshd_config" -E "$dir/sshd.log" "$@" || {
+      sandbox-sshd "$dir/boot_id" -f "$conf" -E "$dir/sshd.log" || {
       cat "$dir/sshd.log" >&2; die "sshd did not start"; }
   else
-    /usr/sbin/sshd -f "$dir/etc/sshd_config" -E "$dir/sshd.log" "$@" || {
+    /usr/sbin/sshd -f "$conf" -E "$dir/sshd.log" || {
       cat "$dir/sshd.log" >&2; die "sshd did not start"; }
   fi
   local i=0
@@ -368,12 +378,50 @@ restart_sshd() {
   start_sshd
 }
 
+# make_host_key TYPE FILE: a new host key of TYPE (ed25519, ecdsa, rsa) in FILE.
+make_host_key() {
+  local bits=()
+  case $1 in
+    ed25519|ecdsa) ;;
+    rsa) bits=(-b 2048) ;;
+    *) die "unknown host key type '$1' (ed25519, ecdsa or rsa)" ;;
+  esac
+  rm -f "$2" "$2.pub"
+  ssh-keygen -q -t "$1" "${bits[@]}" -N '' -C "ec2dl-sandbox-$1" -f "$2"
+}
+
+# with_host_keys KEYFILE...: the sandbox's sshd_config with these HostKey lines only.
+with_host_keys() {
+  grep -v '^HostKey ' "$dir/etc/sshd_config"
+  local key
+  for key in "$@"; do printf 'HostKey %s\n' "$key"; done
+}
+
 impostor() {
   load_env
+  local type=${arg:-ed25519}
+  make_host_key "$type" "$dir/etc/impostor_host_key"
+  with_host_keys "$dir/etc/impostor_host_key" >"$dir/etc/sshd_config.impostor"
   stop_sshd
-  rm -f "$dir/etc/impostor_host_key" "$dir/etc/impostor_host_key.pub"
-  ssh-keygen -q -t ed25519 -N '' -C ec2dl-sandbox-impostor -f "$dir/etc/impostor_host_key"
-  start_sshd -o "HostKey=$dir/etc/impostor_host_key"
+  sshd_config_file="$dir/etc/sshd_config.impostor"
+  start_sshd
+}
+
+host_key() {
+  load_env
+  [ -n "$arg" ] || die "usage: sandbox.sh host-key ed25519|ecdsa|rsa[,...]"
+  local type keys=()
+  for type in ${arg//,/ }; do
+    keys+=("$dir/etc/ssh_host_${type}_key")
+    [ -f "${keys[-1]}" ] || make_host_key "$type" "${keys[-1]}"
+  done
+  with_host_keys "${keys[@]}" >"$dir/etc/sshd_config.new"
+  mv -f "$dir/etc/sshd_config.new" "$dir/etc/sshd_config"
+  local pub; pub=$(cut -d' ' -f1,2 "${keys[0]}.pub")
+  printf '[%s]:%s %s\n' "$host" "$port" "$pub" >"$dir/client/known_hosts"
+  printf '[%s]:%s %s\n' "$host" "$port" "$pub" >"$dir/client/home/.ssh/known_hosts"
+  stop_sshd
+  start_sshd
 }
 
 reboot() {
@@ -423,5 +471,6 @@ case $action in
   restart-sshd) restart_sshd ;;
   reboot) reboot ;;
   impostor) impostor ;;
+  host-key) host_key ;;
   *) die "unknown action: $action" ;;
 esac

@@ -409,8 +409,11 @@ int run(const Options& options, core::Context& ctx) {
     auto session = ssh::Session::connect(*target);
     if (!session) {
       const auto& e = session.error();
-      const bool unknown_key =
-          e.kind() == core::ErrorKind::host_key && e.message().find("CHANGED") == std::string::npos;
+      // Only a key that is merely not known yet is a warning; a changed or revoked key, or a
+      // host known only through @cert-authority, is a failure.
+      const bool unknown_key = e.kind() == core::ErrorKind::host_key &&
+                               (e.message().find("is not a known host") != std::string::npos ||
+                                e.message().find("not accepted") != std::string::npos);
       if (unknown_key) {
         c.add("server", "reachable", "warn",
               "the server answered, but its host key is not known yet (see 'known host')");

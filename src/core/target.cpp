@@ -589,6 +589,9 @@ Result<Target> resolve_target(const GlobalOptions& options, const Environment& e
   if (target.host_key_policy == HostKeyPolicy::ask && !interactive) {
     target.host_key_policy = HostKeyPolicy::strict;
   }
+  if (auto hash = cfg.get("hashknownhosts")) {
+    target.hash_known_hosts = util::to_lower(*hash) == "yes";
+  }
 
   // timeouts.
   if (options.connect_timeout > 0) {

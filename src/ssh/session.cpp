@@ -138,6 +138,21 @@ core::Result<Session> Session::connect(const core::Target& target) {
     ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
                     target.global_known_hosts_files.front().c_str());
   }
+  // Offer the key types known_hosts records for this host first, as OpenSSH does: a server
+  // that has such a key presents it, and any other key is refused as changed.
+  {
+    std::vector<std::string> files = target.known_hosts_files;
+    files.insert(files.end(), target.global_known_hosts_files.begin(),
+                 target.global_known_hosts_files.end());
+    const auto algorithms = host_key_algorithms(files, target.known_hosts_name());
+    if (!algorithms.empty()) {
+      spdlog::debug("host key algorithms: {}", algorithms);
+      if (ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, algorithms.c_str()) < 0) {
+        return fail(ErrorKind::internal,
+                    fmt::format("cannot set the host key algorithms: {}", ssh_get_error(s)));
+      }
+    }
+  }
   if (!target.proxy_command.empty()) {
     ssh_options_set(s, SSH_OPTIONS_PROXYCOMMAND, target.proxy_command.c_str());
   }

@@ -60,6 +60,7 @@ struct Target {
   std::vector<std::pair<std::string, std::string>> ssh_settings;
   std::vector<std::string> config_trail;  // the Host/Match lines that were evaluated, for -v
   HostKeyPolicy host_key_policy = HostKeyPolicy::strict;
+  bool hash_known_hosts = false;  // ssh config HashKnownHosts: record new keys hashed
   int connect_timeout_s = 10;
   int keepalive_interval_s = 30;  // 0: no keepalive
   int keepalive_count_max = 3;
