@@ -120,7 +120,14 @@ core::Result<Session> Session::connect(const core::Target& target) {
   const int yes = 1;
   ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
   if (ssh_options_set(s, SSH_OPTIONS_HOST, target.hostname.c_str()) < 0) {
-    return fail(ErrorKind::usage, fmt::format("invalid host name '{}'", target.hostname));
+    // libssh accepts only DNS-shaped names. Through a proxy the name is never resolved here
+    // (the proxy command already holds it, e.g. `login+node7` taken apart by the command),
+    // and host keys are looked up under target.hostname by ec2dl itself: libssh gets a
+    // stand-in name.
+    if (target.proxy_command.empty() ||
+        ssh_options_set(s, SSH_OPTIONS_HOST, "proxied.invalid") < 0) {
+      return fail(ErrorKind::usage, fmt::format("invalid host name '{}'", target.hostname));
+    }
   }
   if (ssh_options_set(s, SSH_OPTIONS_USER, target.user.c_str()) < 0) {
     return fail(

@@ -447,5 +447,27 @@ TEST_F(SshConfigTest, PlusInAnAliasResolvesThroughTheConfig) {
   EXPECT_EQ(ours.out, theirs.out);
 }
 
+// The HPC centres' form: no HostName, a ProxyCommand that takes `jump+TARGET` apart. The name
+// is never a DNS name, so only the proxy sees it; the host key is looked up under it.
+TEST_F(SshConfigTest, PlusAliasWithoutHostNameGoesThroughItsProxyCommand) {
+  auto& sb = sandbox();
+  const auto key = read_text(sb.known_hosts());
+  write_text(path("known_hosts"), key + "[jump+127.0.0.1]:" + port() + " " +
+                                      key.substr(key.find(' ') + 1));
+  config("Host direct\n  HostName 127.0.0.1\n  Port " + port() + "\n" + reach(sb.user()) +
+         "Host jump+*\n  Port " + port() + "\n  ProxyCommand ssh -F " + path("config") +
+         " -W \"$(echo %h | cut -d+ -f2)\":%p direct\n" + reach(sb.user()));
+  auto theirs = ssh_user("jump+127.0.0.1");
+  EXPECT_EQ(theirs.status, 0) << theirs.err;
+  auto ours = ec2dl_user("jump+127.0.0.1");
+  EXPECT_EQ(ours.status, 0) << ours.err;
+  EXPECT_EQ(ours.out, sb.user() + "\n");
+  EXPECT_EQ(ours.out, theirs.out);
+  // Host keys are looked up under that name: without an entry for it, strict refuses.
+  write_text(path("known_hosts"), key);
+  auto unknown = ec2dl_user("jump+127.0.0.1");
+  EXPECT_EQ(unknown.status, 255) << unknown.err;
+}
+
 }  // namespace
 }  // namespace ec2dl::test
