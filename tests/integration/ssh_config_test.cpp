@@ -452,8 +452,8 @@ TEST_F(SshConfigTest, PlusInAnAliasResolvesThroughTheConfig) {
 TEST_F(SshConfigTest, PlusAliasWithoutHostNameGoesThroughItsProxyCommand) {
   auto& sb = sandbox();
   const auto key = read_text(sb.known_hosts());
-  write_text(path("known_hosts"), key + "[jump+127.0.0.1]:" + port() + " " +
-                                      key.substr(key.find(' ') + 1));
+  write_text(path("known_hosts"),
+             key + "[jump+127.0.0.1]:" + port() + " " + key.substr(key.find(' ') + 1));
   config("Host direct\n  HostName 127.0.0.1\n  Port " + port() + "\n" + reach(sb.user()) +
          "Host jump+*\n  Port " + port() + "\n  ProxyCommand ssh -F " + path("config") +
          " -W \"$(echo %h | cut -d+ -f2)\":%p direct\n" + reach(sb.user()));
