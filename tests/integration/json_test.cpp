@@ -201,7 +201,7 @@ TEST(Json, WatchPrintsOneDocumentPerLine) {
 }
 
 const std::vector<Field> k_proc = {
-    {"pid", "i"},   {"ppid", "i"},    {"threads", "i"}, {"rss_kib", "i"},    {"user", "s"},
+    {"pid", "i"},   {"ppid", "i"},    {"threads", "i"}, {"rss_kib", "i"},    {"user", "s?"},
     {"state", "s"}, {"command", "s"}, {"cpu_pct", "n"}, {"cpu_time_s", "n"}, {"job_id", "i?"}};
 
 TEST(Json, Top) {
