@@ -123,7 +123,8 @@ int main(int argc, char** argv) {
     if (sub->parsed()) {
       core::Context ctx(global, core::Environment::from_process());
       try {
-        return runner(ctx);
+        auto status = runner(ctx);
+        return status ? *status : report(status.error());
       } catch (const std::exception& e) {
         return report(core::Error(core::ErrorKind::internal, e.what()));
       }

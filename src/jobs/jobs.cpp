@@ -46,10 +46,10 @@ std::vector<std::string> id_words(const std::vector<std::int64_t>& ids) {
 
 }  // namespace
 
-std::string script_text(std::string_view name) {
-  std::string text(remote::script("job_lib"));
+std::string script_text(const remote::Script& script) {
+  std::string text(remote::scripts::job_lib.text);
   text += '\n';
-  text += remote::script(name);
+  text += script.text;
   return text;
 }
 
@@ -57,9 +57,10 @@ std::string job_dir(const std::string& base, std::int64_t id) {
   return fmt::format("{}/jobs/{}", base, id);
 }
 
-core::Result<std::string> run_script(ssh::Session& session, std::string_view name,
+core::Result<std::string> run_script(ssh::Session& session, const remote::Script& script,
                                      const std::vector<std::string>& args, std::string_view what) {
-  const auto command = remote::sh_command(script_text(name), args, fmt::format("ec2dl-{}", name));
+  const auto command =
+      remote::sh_command(script_text(script), args, fmt::format("ec2dl-{}", script.name));
   auto captured = ssh::capture(session, command, {}, k_max_output);
   if (!captured) {
     return std::unexpected(captured.error());
@@ -76,7 +77,8 @@ namespace {
 // Returns its stdout (after the GPU facts); a refusal by `pick` is returned as the error.
 core::Result<std::string> run_launch(ssh::Session& session, const std::vector<std::string>& args,
                                      bool ask, const GpuPicker& pick) {
-  const auto command = remote::sh_command(script_text("job_launch"), args, "ec2dl-job_launch");
+  const auto command =
+      remote::sh_command(script_text(remote::scripts::job_launch), args, "ec2dl-job_launch");
   std::string out;
   std::string err;
   auto channel = ssh::Channel::exec(session, command, [&](std::string_view data, bool is_stderr) {
@@ -144,8 +146,9 @@ core::Result<void> check_launch(ssh::Session& session, const std::string& base,
 
 core::Result<remote::LaunchResult> launch(ssh::Session& session, const std::string& base,
                                           const remote::LaunchSpec& spec, const GpuPicker& pick) {
-  auto out = run_launch(session, remote::launch_arguments(spec, base, script_text("job_wrapper")),
-                        spec.gpus == "?", pick);
+  auto out = run_launch(
+      session, remote::launch_arguments(spec, base, script_text(remote::scripts::job_wrapper)),
+      spec.gpus == "?", pick);
   if (!out) {
     return std::unexpected(out.error());
   }
@@ -158,7 +161,7 @@ core::Result<remote::JobListing> list(ssh::Session& session, const std::string& 
   for (auto& w : id_words(ids)) {
     args.push_back(std::move(w));
   }
-  auto out = run_script(session, "job_list", args, "list jobs");
+  auto out = run_script(session, remote::scripts::job_list, args, "list jobs");
   if (!out) {
     return std::unexpected(out.error());
   }
@@ -210,7 +213,8 @@ core::Result<bool> wait_ended(ssh::Session& session, const std::string& base,
   for (auto& w : id_words(ids)) {
     args.push_back(std::move(w));
   }
-  const auto command = remote::sh_command(script_text("job_wait"), args, "ec2dl-job_wait");
+  const auto command =
+      remote::sh_command(script_text(remote::scripts::job_wait), args, "ec2dl-job_wait");
   std::string err;
   auto channel = ssh::Channel::exec(session, command, [&](std::string_view data, bool is_stderr) {
     if (is_stderr && err.size() + data.size() <= k_max_stderr) {
@@ -249,7 +253,7 @@ core::Result<std::vector<std::pair<std::int64_t, remote::KillOutcome>>> kill(
   for (auto& w : id_words(ids)) {
     args.push_back(std::move(w));
   }
-  auto out = run_script(session, "job_kill", args, "kill");
+  auto out = run_script(session, remote::scripts::job_kill, args, "kill");
   if (!out) {
     return std::unexpected(out.error());
   }
@@ -257,7 +261,7 @@ core::Result<std::vector<std::pair<std::int64_t, remote::KillOutcome>>> kill(
 }
 
 core::Result<LogTail> read_tail(ssh::Session& session, const std::string& log, std::int64_t len) {
-  auto out = run_script(session, "job_log", {"tail", log, std::to_string(len)},
+  auto out = run_script(session, remote::scripts::job_log, {"tail", log, std::to_string(len)},
                         fmt::format("read {}", log));
   if (!out) {
     return std::unexpected(out.error());
@@ -279,8 +283,9 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
                           const std::string& dir, const std::function<bool(std::string_view)>& sink,
                           const std::function<void()>& on_reset) {
   for (;;) {
-    const auto command = remote::sh_command(
-        script_text("job_log"), {"follow", log, std::to_string(offset), dir}, "ec2dl-job_log");
+    const auto command =
+        remote::sh_command(script_text(remote::scripts::job_log),
+                           {"follow", log, std::to_string(offset), dir}, "ec2dl-job_log");
     std::string err;
     bool stop = false;
     auto channel = ssh::Channel::exec(session, command, [&](std::string_view data, bool is_stderr) {

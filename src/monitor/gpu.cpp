@@ -8,6 +8,7 @@
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/remote/job_join.hpp"
 #include "ec2dl/remote/procfs.hpp"
+#include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "ec2dl/util/time.hpp"
 
@@ -154,8 +155,8 @@ core::Result<GpuSnapshot> gpu_snapshot_from(const Report& report, std::int64_t t
 }
 
 core::Result<GpuSnapshot> sample_gpus(ssh::Session& session, const std::string& remote_dir) {
-  auto report =
-      run_report(session, {"gpu_top_jobs", "gpu_query"}, gpu_query_args(remote_dir), "gpu");
+  auto report = run_report(session, {remote::scripts::gpu_top_jobs, remote::scripts::gpu_query},
+                           gpu_query_args(remote_dir), "gpu");
   if (!report) {
     return std::unexpected(report.error());
   }
@@ -163,7 +164,7 @@ core::Result<GpuSnapshot> sample_gpus(ssh::Session& session, const std::string& 
 }
 
 std::string gpu_raw_command(std::string_view marker) {
-  return report_command({"gpu_query"}, marker, {"~", "--raw"});
+  return report_command({remote::scripts::gpu_query}, marker, {"~", "--raw"});
 }
 
 std::optional<core::Error> gpu_raw_error(std::string_view out, std::string_view marker) {

@@ -21,19 +21,19 @@ std::string new_marker() {
   return fmt::format("@ec2dl-{:08x}{:08x}", dist(rd), dist(rd));
 }
 
-std::string report_command(const std::vector<std::string_view>& scripts, std::string_view marker,
+std::string report_command(const std::vector<remote::Script>& scripts, std::string_view marker,
                            const std::vector<std::string>& args) {
   std::string text;
-  for (const auto name : scripts) {
-    text += remote::script(name);
+  for (const auto& script : scripts) {
+    text += script.text;
     if (!text.empty() && text.back() != '\n') {
       text += '\n';
     }
   }
   std::vector<std::string> all{std::string(marker)};
   all.insert(all.end(), args.begin(), args.end());
-  return remote::sh_command(text, all,
-                            scripts.empty() ? "ec2dl" : "ec2dl-" + std::string(scripts.back()));
+  return remote::sh_command(
+      text, all, scripts.empty() ? "ec2dl" : "ec2dl-" + std::string(scripts.back().name));
 }
 
 core::Result<Report> parse_report(std::string_view out, std::string err, std::string_view marker,
@@ -48,7 +48,7 @@ core::Result<Report> parse_report(std::string_view out, std::string err, std::st
   return Report{std::move(sections), std::move(err)};
 }
 
-core::Result<Report> run_report(ssh::Session& session, const std::vector<std::string_view>& scripts,
+core::Result<Report> run_report(ssh::Session& session, const std::vector<remote::Script>& scripts,
                                 const std::vector<std::string>& args, std::string_view what) {
   const auto marker = new_marker();
   auto captured = ssh::capture(session, report_command(scripts, marker, args));

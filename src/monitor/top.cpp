@@ -8,6 +8,7 @@
 #include <set>
 
 #include "ec2dl/remote/job_join.hpp"
+#include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "ec2dl/util/time.hpp"
 
@@ -312,7 +313,8 @@ core::Result<TopSnapshot> top_snapshot_from(const Report& report, const TopQuery
 }
 
 core::Result<TopSnapshot> sample_top(ssh::Session& session, const TopQuery& query) {
-  auto report = run_report(session, {"gpu_top_jobs", "top_snapshot"}, top_query_args(query), "top");
+  auto report = run_report(session, {remote::scripts::gpu_top_jobs, remote::scripts::top_snapshot},
+                           top_query_args(query), "top");
   if (!report) {
     return std::unexpected(report.error());
   }

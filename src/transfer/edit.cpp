@@ -103,7 +103,7 @@ core::Result<Original> download(ssh::Session& session, const std::string& path, 
     }
   };
   auto cmd = RemoteCommand::start(
-      session, remote::sh_command(remote::script("xfer_edit_get"), {path}, "ec2dl-edit"),
+      session, remote::sh_command(remote::scripts::xfer_edit_get.text, {path}, "ec2dl-edit"),
       [&](std::string_view data) {
         if (body) {
           save(data);
@@ -298,7 +298,8 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
 
 core::Result<int> edit_on_server(ssh::Session& session, const std::string& remote_path) {
   auto status = ssh::run_interactive(
-      session, remote::sh_command(remote::script("xfer_edit_remote"), {remote_path}, "ec2dl-edit"));
+      session,
+      remote::sh_command(remote::scripts::xfer_edit_remote.text, {remote_path}, "ec2dl-edit"));
   if (!status) {
     return std::unexpected(status.error());
   }

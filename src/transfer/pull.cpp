@@ -211,7 +211,7 @@ class Puller {
     std::deque<std::string> queue;
     auto cmd = RemoteCommand::start(
         m_session,
-        remote::sh_command(remote::script("xfer_send"), {m_options.follow_symlinks ? "1" : "0"},
+        remote::sh_command(remote::scripts::xfer_send.text, {m_options.follow_symlinks ? "1" : "0"},
                            "ec2dl-send"),
         [&queue](std::string_view data) { queue.emplace_back(data); });
     if (!cmd) {
@@ -484,7 +484,7 @@ class Puller {
       auto cmd = RemoteCommand::start(
           m_session,
           remote::sh_command(
-              remote::script("xfer_get"),
+              remote::scripts::xfer_get.text,
               {source, std::to_string(range.start), hash, std::to_string(range.length)},
               "ec2dl-get"),
           [&, i](std::string_view data) {

@@ -133,7 +133,7 @@ class Pusher {
   core::Result<void> send_stream(bool changes, bool dirs) {
     auto cmd = RemoteCommand::start(
         m_session,
-        remote::sh_command(remote::script("xfer_recv"), {m_layout.dest_root}, "ec2dl-recv"),
+        remote::sh_command(remote::scripts::xfer_recv.text, {m_layout.dest_root}, "ec2dl-recv"),
         nullptr);
     if (!cmd) {
       return std::unexpected(cmd.error());

@@ -52,7 +52,7 @@ core::Result<PutResult> put_file(ssh::Session& session, int fd, const std::strin
   std::string header;
   auto cmd = RemoteCommand::start(
       session,
-      remote::sh_command(remote::script("xfer_put"),
+      remote::sh_command(remote::scripts::xfer_put.text,
                          {dest, part_name(dest, size, mtime), std::to_string(size),
                           fmt::format("{:o}", options.mode & 07777), options.mtime, options.expect},
                          "ec2dl-put"),

@@ -117,7 +117,7 @@ core::Error explain_write_failure(ssh::Session& session, RemoteCommand& cmd,
 
 core::Result<remote::Manifest> fetch_manifest(ssh::Session& session, const ManifestQuery& query) {
   const auto command =
-      remote::sh_command(remote::script("xfer_manifest"),
+      remote::sh_command(remote::scripts::xfer_manifest.text,
                          {query.follow_symlinks ? "1" : "0", query.ignore_files ? "1" : "0",
                           query.registry, query.job, query.job_auto ? "1" : "0"},
                          "ec2dl-manifest");
@@ -169,7 +169,7 @@ core::Result<std::map<std::string, std::string>> remote_hashes(
     return result;
   }
   auto captured =
-      ssh::capture(session, remote::sh_command(remote::script("xfer_hash"), {}, "ec2dl-hash"),
+      ssh::capture(session, remote::sh_command(remote::scripts::xfer_hash.text, {}, "ec2dl-hash"),
                    nul_joined(paths), 512u << 20);
   if (!captured) {
     return std::unexpected(captured.error());

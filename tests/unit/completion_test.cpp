@@ -4,9 +4,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "ec2dl/cli/completion.hpp"
+#include "ec2dl/cli/commands/completion.hpp"
+#include "ec2dl/cli/commands/manpage.hpp"
 #include "ec2dl/cli/introspect.hpp"
-#include "ec2dl/cli/manpage.hpp"
 
 namespace ec2dl::cli {
 namespace {

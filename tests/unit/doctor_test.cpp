@@ -1,5 +1,5 @@
 // Reading the server report of doctor.sh into checks, and the text report.
-#include "ec2dl/cli/doctor.hpp"
+#include "ec2dl/cli/commands/doctor.hpp"
 
 #include <gtest/gtest.h>
 

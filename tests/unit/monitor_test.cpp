@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "ec2dl/cli/gpu.hpp"
-#include "ec2dl/cli/top.hpp"
+#include "ec2dl/cli/commands/gpu.hpp"
+#include "ec2dl/cli/commands/top.hpp"
 #include "ec2dl/monitor/gpu.hpp"
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/monitor/top.hpp"

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "ec2dl/core/error.hpp"
+
 namespace CLI {
 class App;
 }
@@ -15,8 +17,10 @@ class Context;
 
 namespace ec2dl::cli {
 
-// Declares a subcommand's flags on `app` and returns what runs it once parsing is done.
-using Runner = std::function<int(core::Context&)>;
+// Declares a subcommand's flags on `app` and returns what runs it once parsing is done. A
+// runner returns the exit status, or the error that ended the command: main() is the one
+// place that reports an error (cli::report) and maps it to its exit status.
+using Runner = std::function<core::Result<int>(core::Context&)>;
 using Installer = std::function<Runner(CLI::App&)>;
 
 struct CommandSpec {
@@ -29,11 +33,26 @@ struct CommandSpec {
 template <class Options>
 CommandSpec make_command(std::string_view name, std::string_view summary,
                          void (*setup)(CLI::App&, Options&),
-                         int (*run)(const Options&, core::Context&)) {
+                         core::Result<int> (*run)(const Options&, core::Context&)) {
   return {name, summary, [setup, run](CLI::App& app) -> Runner {
             auto options = std::make_shared<Options>();
             setup(app, *options);
             return [options, run](core::Context& ctx) { return run(*options, ctx); };
+          }};
+}
+
+// The same for a run() that reports its own errors (it prints partial results and errors
+// together, as `kill` and `wait` do) and returns the exit status.
+template <class Options>
+CommandSpec make_command(std::string_view name, std::string_view summary,
+                         void (*setup)(CLI::App&, Options&),
+                         int (*run)(const Options&, core::Context&)) {
+  return {name, summary, [setup, run](CLI::App& app) -> Runner {
+            auto options = std::make_shared<Options>();
+            setup(app, *options);
+            return [options, run](core::Context& ctx) -> core::Result<int> {
+              return run(*options, ctx);
+            };
           }};
 }
 

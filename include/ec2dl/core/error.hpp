@@ -69,9 +69,26 @@ inline Result<void> ok() {
 }  // namespace ec2dl::core
 
 // Propagates an error from an expression returning Result<...>; evaluates to nothing.
+//   EC2DL_TRY(channel.write(bytes));
 #define EC2DL_TRY(expr)                                        \
   do {                                                         \
     if (auto ec2dl_try_result_ = (expr); !ec2dl_try_result_) { \
       return std::unexpected(ec2dl_try_result_.error());       \
     }                                                          \
   } while (false)
+
+#define EC2DL_TRY_CONCAT_INNER_(a, b) a##b
+#define EC2DL_TRY_CONCAT_(a, b) EC2DL_TRY_CONCAT_INNER_(a, b)
+
+// Evaluates `expr` (a Result<T>); on error returns it from the enclosing function, else moves
+// the value into `target`, which may be a declaration (ccache's TRY_ASSIGN):
+//   EC2DL_TRY_ASSIGN(auto session, connect(ctx));
+//   EC2DL_TRY_ASSIGN(listing, jobs::list(*session, base, ids, false));
+#define EC2DL_TRY_ASSIGN(target, expr) \
+  EC2DL_TRY_ASSIGN_IMPL_(EC2DL_TRY_CONCAT_(ec2dl_try_assign_, __LINE__), target, expr)
+#define EC2DL_TRY_ASSIGN_IMPL_(tmp, target, expr)   \
+  auto tmp = (expr);                                \
+  if (!tmp) {                                       \
+    return std::unexpected(std::move(tmp).error()); \
+  }                                                 \
+  target = std::move(*tmp)

@@ -10,6 +10,7 @@
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/remote/job.hpp"
 #include "ec2dl/remote/job_gpu.hpp"
+#include "ec2dl/remote/script.hpp"
 #include "ec2dl/ssh/reconnect.hpp"
 #include "ec2dl/ssh/session.hpp"
 
@@ -17,12 +18,12 @@
 // driven through the job_*.sh scripts over one session. See docs/jobs.md.
 namespace ec2dl::jobs {
 
-// The text sent to the server for job script NAME: job_lib.sh, then NAME.sh.
-std::string script_text(std::string_view name);
+// The text sent to the server for a job script: job_lib.sh, then the script.
+std::string script_text(const remote::Script& script);
 
-// Runs job script NAME with `args` and returns its stdout. A non-zero status is an error of
+// Runs job script `script` with `args` and returns its stdout. A non-zero status is an error of
 // kind remote whose message is `what` and the script's stderr.
-core::Result<std::string> run_script(ssh::Session& session, std::string_view name,
+core::Result<std::string> run_script(ssh::Session& session, const remote::Script& script,
                                      const std::vector<std::string>& args, std::string_view what);
 
 // Chooses CUDA_VISIBLE_DEVICES from the server's GPU facts, or refuses (nothing starts).

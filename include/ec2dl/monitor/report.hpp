@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ec2dl/core/error.hpp"
+#include "ec2dl/remote/script.hpp"
 #include "ec2dl/remote/sections.hpp"
 #include "ec2dl/ssh/session.hpp"
 
@@ -20,7 +21,7 @@ std::string new_marker();
 
 // The remote command that runs the embedded scripts `scripts` (concatenated, in order) under
 // /bin/sh with `marker` as $1 and `args` after it.
-std::string report_command(const std::vector<std::string_view>& scripts, std::string_view marker,
+std::string report_command(const std::vector<remote::Script>& scripts, std::string_view marker,
                            const std::vector<std::string>& args);
 
 // What a monitoring script printed: its sections, and its stderr (the messages of the tools
@@ -37,7 +38,7 @@ core::Result<Report> parse_report(std::string_view out, std::string err, std::st
                                   std::string_view what);
 
 // One round trip: runs the scripts with a fresh marker and returns what they reported.
-core::Result<Report> run_report(ssh::Session& session, const std::vector<std::string_view>& scripts,
+core::Result<Report> run_report(ssh::Session& session, const std::vector<remote::Script>& scripts,
                                 const std::vector<std::string>& args, std::string_view what);
 
 // JSON text ending in a newline: indented when `pretty`, else one line. Bytes that are not

@@ -1,11 +1,6 @@
 #pragma once
 
-#include <string_view>
-
-namespace ec2dl::remote {
-
-// The text of a remote sh script kept as src/remote/scripts/NAME.sh and embedded into the
-// binary at build time. An unknown name is a programming error: it aborts.
-std::string_view script(std::string_view name);
-
-}  // namespace ec2dl::remote
+// Every embedded remote sh script as a constant: remote::scripts::job_launch,
+// remote::scripts::xfer_put, ... (generated from src/remote/scripts/*.sh at build time).
+#include "ec2dl/remote/script.hpp"
+#include "ec2dl/remote/scripts_generated.hpp"

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/top.hpp"
+#include "ec2dl/cli/commands/top.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/edit.hpp"
+#include "ec2dl/cli/commands/edit.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

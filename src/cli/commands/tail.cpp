@@ -1,4 +1,4 @@
-#include "ec2dl/cli/tail.hpp"
+#include "ec2dl/cli/commands/tail.hpp"
 
 #include <unistd.h>
 

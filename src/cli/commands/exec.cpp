@@ -1,4 +1,4 @@
-#include "ec2dl/cli/exec.hpp"
+#include "ec2dl/cli/commands/exec.hpp"
 
 #include <unistd.h>
 

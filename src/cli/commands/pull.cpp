@@ -1,4 +1,4 @@
-#include "ec2dl/cli/pull.hpp"
+#include "ec2dl/cli/commands/pull.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/manpage.hpp"
+#include "ec2dl/cli/commands/manpage.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

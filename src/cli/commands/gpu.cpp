@@ -1,4 +1,4 @@
-#include "ec2dl/cli/gpu.hpp"
+#include "ec2dl/cli/commands/gpu.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/config.hpp"
+#include "ec2dl/cli/commands/config.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "ec2dl/cli/push.hpp"
+#include "ec2dl/cli/commands/push.hpp"
 
 namespace ec2dl::cli::pull_cmd {
 

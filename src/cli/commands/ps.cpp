@@ -1,4 +1,4 @@
-#include "ec2dl/cli/ps.hpp"
+#include "ec2dl/cli/commands/ps.hpp"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "ec2dl/cli/run.hpp"
+#include "ec2dl/cli/commands/run.hpp"
 
 namespace ec2dl::cli::gpu_run_cmd {
 

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/wait.hpp"
+#include "ec2dl/cli/commands/wait.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/run.hpp"
+#include "ec2dl/cli/commands/run.hpp"
 
 #include <filesystem>
 #include <system_error>
@@ -7,9 +7,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "ec2dl/cli/commands/tail.hpp"
+#include "ec2dl/cli/commands/wait.hpp"
 #include "ec2dl/cli/common.hpp"
-#include "ec2dl/cli/tail.hpp"
-#include "ec2dl/cli/wait.hpp"
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/jobs.hpp"
 #include "ec2dl/remote/job_gpu.hpp"

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/hosts.hpp"
+#include "ec2dl/cli/commands/hosts.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/completion.hpp"
+#include "ec2dl/cli/commands/completion.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/kill.hpp"
+#include "ec2dl/cli/commands/kill.hpp"
 
 #include <cctype>
 

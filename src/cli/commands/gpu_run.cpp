@@ -1,4 +1,4 @@
-#include "ec2dl/cli/gpu_run.hpp"
+#include "ec2dl/cli/commands/gpu_run.hpp"
 
 #include <CLI/CLI.hpp>
 

@@ -1,4 +1,4 @@
-#include "ec2dl/cli/push.hpp"
+#include "ec2dl/cli/commands/push.hpp"
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>

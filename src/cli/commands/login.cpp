@@ -1,4 +1,4 @@
-#include "ec2dl/cli/login.hpp"
+#include "ec2dl/cli/commands/login.hpp"
 
 #include <unistd.h>
 
