@@ -1,6 +1,9 @@
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ec2dl::remote {
 
@@ -9,6 +12,24 @@ namespace ec2dl::remote {
 struct Script {
   std::string_view name;  // "job_launch"
   std::string_view text;  // the file's bytes
+};
+
+// One run of an embedded script: the one way every capability builds the command line that
+// sshd runs for a script (ssh::capture or ssh::Channel::exec then run it).
+//
+//   remote::ScriptCall call{remote::scripts::xfer_put, {dest}};
+//   call.inputs = {{"mode", "0644"}, {"size", "12"}};
+//   ssh::capture(session, call.command());
+struct ScriptCall {
+  Script script;
+  std::vector<std::string> args;  // $1, $2, ...
+  // Named inputs: each becomes the shell variable in_KEY, set (quoted) before the script's
+  // first line, so adding one never shifts a position. KEY is [a-z0-9_]+.
+  std::vector<std::pair<std::string, std::string>> inputs;
+
+  // The command line: /bin/sh running the inputs' assignments and the script text, with
+  // `args` as $1..., named "ec2dl-NAME" in the server's process list (remote::sh_command).
+  std::string command() const;
 };
 
 }  // namespace ec2dl::remote
