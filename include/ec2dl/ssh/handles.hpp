@@ -4,23 +4,14 @@
 #include <libssh/sftp.h>
 
 #include <memory>
-#include <type_traits>
+
+#include "ec2dl/util/handle.hpp"
 
 namespace ec2dl::ssh {
 
-// Owns a libssh handle from the line the C call returns it.
-template <auto Free>
-struct CDeleter {
-  template <class T>
-  void operator()(T* p) const noexcept {
-    if (p != nullptr) {
-      Free(p);
-    }
-  }
-};
-
-template <class Handle, auto Free>
-using CHandle = std::unique_ptr<std::remove_pointer_t<Handle>, CDeleter<Free>>;
+// libssh's handles, each owned from the line the C call returns it (util::CHandle).
+using util::CDeleter;
+using util::CHandle;
 
 using SessionHandle = CHandle<ssh_session, ssh_free>;
 using ChannelHandle = CHandle<ssh_channel, ssh_channel_free>;
