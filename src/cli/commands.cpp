@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/app.hpp"
+#include "ec2dl/cli/commands/complete.hpp"
 #include "ec2dl/cli/commands/completion.hpp"
 #include "ec2dl/cli/commands/config.hpp"
 #include "ec2dl/cli/commands/doctor.hpp"

@@ -24,26 +24,16 @@ bool Context::color() const {
 
 Result<const Profile*> Context::profile() const {
   if (!m_profile) {
-    auto config = ProfileConfig::load(profile_config_path(m_env));
-    if (!config) {
-      return std::unexpected(config.error());
-    }
-    auto selected = select_profile(*config, m_options, m_env);
-    if (!selected) {
-      return std::unexpected(selected.error());
-    }
-    m_profile = std::move(*selected);
+    EC2DL_TRY_ASSIGN(const auto config, ProfileConfig::load(profile_config_path(m_env)));
+    EC2DL_TRY_ASSIGN(m_profile, select_profile(config, m_options, m_env));
   }
   return *m_profile ? &**m_profile : nullptr;
 }
 
 Result<Target> Context::target() {
   if (!m_target) {
-    auto profile = this->profile();
-    if (!profile) {
-      return std::unexpected(profile.error());
-    }
-    auto resolved = resolve_target(m_options, m_env, interactive(), *profile);
+    EC2DL_TRY_ASSIGN(const auto* profile, this->profile());
+    auto resolved = resolve_target(m_options, m_env, interactive(), profile);
     if (!resolved) {
       return resolved;
     }

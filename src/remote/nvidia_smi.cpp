@@ -164,19 +164,13 @@ std::vector<GpuApp> apps_from_csv(const NvidiaCsv& csv) {
 }
 
 core::Result<std::vector<GpuInfo>> parse_gpus(std::string_view text) {
-  auto csv = parse_nvidia_csv(text, {"name"});
-  if (!csv) {
-    return std::unexpected(csv.error());
-  }
-  return gpus_from_csv(*csv);
+  EC2DL_TRY_ASSIGN(const auto csv, parse_nvidia_csv(text, {"name"}));
+  return gpus_from_csv(csv);
 }
 
 core::Result<std::vector<GpuApp>> parse_gpu_apps(std::string_view text) {
-  auto csv = parse_nvidia_csv(text, {"process_name"});
-  if (!csv) {
-    return std::unexpected(csv.error());
-  }
-  return apps_from_csv(*csv);
+  EC2DL_TRY_ASSIGN(const auto csv, parse_nvidia_csv(text, {"process_name"}));
+  return apps_from_csv(csv);
 }
 
 const GpuInfo* gpu_of(const GpuApp& app, const std::vector<GpuInfo>& gpus) {

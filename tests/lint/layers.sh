@@ -4,7 +4,9 @@
 #   util <- core <- remote, ssh <- jobs, transfer, monitor <- cli;  ui uses util and core only
 #
 # remote/ and ssh/ never include each other, the three capabilities never include each other,
-# and libssh is included only under ssh/.
+# and libssh is included only under ssh/. A subcommand's header (cli/commands/NAME.hpp) is
+# included only by its own source and by the dispatcher table (src/cli/commands.cpp): commands
+# never include each other, and what two commands share lives outside cli/commands/.
 #
 #   tests/lint/layers.sh [ROOT]        checks ROOT (default: the repository); exit 1 on a violation
 #   tests/lint/layers.sh --self-test   also proves that a planted violation is caught
@@ -28,7 +30,7 @@ allowed_for() {
 }
 
 check() {
-  local root=$1 bad=0 file layer allowed line target n
+  local root=$1 bad=0 file layer allowed line target n rel own
   while IFS= read -r file; do
     # src/<layer>/... or include/ec2dl/<layer>/...
     layer=${file#"$root"/}
@@ -36,12 +38,26 @@ check() {
     layer=${layer#include/ec2dl/}
     layer=${layer%%/*}
     allowed=$(allowed_for "$layer") || continue
+    rel=${file#"$root"/}
+    own=${rel##*/}
+    own=${own%.*}
     n=0
     while IFS= read -r line; do
       n=$((n + 1))
       case $line in
         '#include "ec2dl/'*)
           target=${line#'#include "ec2dl/'}
+          case $target in
+            cli/commands/*)
+              target=${target#cli/commands/}
+              target=${target%%.hpp\"*}
+              if [ "$rel" != src/cli/commands.cpp ] && [ "$target" != "$own" ]; then
+                echo "$file:$n: only the dispatcher and command '$target' itself may include its header" >&2
+                bad=1
+              fi
+              continue
+              ;;
+          esac
           target=${target%%/*}
           # version.hpp and the like sit at the top: anyone may use them.
           case $target in *.hpp\") continue ;; esac
@@ -74,16 +90,18 @@ if [ "${1:-}" = --self-test ]; then
                  'remote/x.cpp:#include "ec2dl/ssh/session.hpp"' \
                  'jobs/x.cpp:#include "ec2dl/transfer/push.hpp"' \
                  'ui/x.cpp:#include "ec2dl/monitor/gpu.hpp"' \
-                 'transfer/x.cpp:#include <libssh/libssh.h>'; do
+                 'transfer/x.cpp:#include <libssh/libssh.h>' \
+                 'cli/commands/pull.cpp:#include "ec2dl/cli/commands/push.hpp"' \
+                 'cli/common.cpp:#include "ec2dl/cli/commands/run.hpp"'; do
     rm -rf "${scratch:?}"/*
-    mkdir -p "$scratch/src/${planted%%/*}" "$scratch/include/ec2dl"
+    mkdir -p "$(dirname -- "$scratch/src/${planted%%:*}")" "$scratch/include/ec2dl"
     printf '%s\n' "${planted#*:}" >"$scratch/src/${planted%%:*}"
     if check "$scratch" 2>/dev/null; then
       echo "layers: the planted violation '$planted' was not caught" >&2
       exit 1
     fi
   done
-  echo "layers: clean, and each of 5 planted violations caught"
+  echo "layers: clean, and each of 7 planted violations caught"
   exit 0
 fi
 

@@ -61,6 +61,24 @@ inline std::unexpected<Error> fail(Error error) {
   return std::unexpected<Error>(std::move(error));
 }
 
+// The result unchanged, or its error with `hint` added (a hint the caller knows better).
+template <class T>
+Result<T> with_hint(Result<T> result, std::string hint) {
+  if (!result) {
+    return std::unexpected(result.error().with_hint(std::move(hint)));
+  }
+  return result;
+}
+
+// The result unchanged, or its error prefixed with `what` (Error::context).
+template <class T>
+Result<T> with_context(Result<T> result, std::string_view what) {
+  if (!result) {
+    return std::unexpected(result.error().context(what));
+  }
+  return result;
+}
+
 // Result<void> helper: `return ok();`
 inline Result<void> ok() {
   return {};

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ec2dl/cli/common.hpp"
+#include "ec2dl/cli/completion_files.hpp"
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/core/profiles.hpp"
 #include "ec2dl/core/ssh_config.hpp"
@@ -193,181 +194,6 @@ std::string case_function(std::string_view comment, std::string_view name, std::
                      subject, arms, fallback);
 }
 
-constexpr const char* k_bash_body = R"BASH(
-# Walks the words before the cursor: the subcommand path, positionals seen, and whether the
-# word under the cursor is an option's value.
-_ec2dl() {
-  local cur=${COMP_WORDS[COMP_CWORD]} prog=${COMP_WORDS[0]} cmd_path='' word pending='' _ec2dl_r
-  local i=1 npos=0 dashdash=0 opts
-  COMPREPLY=()
-  prog=${prog/#\~/$HOME}
-  command -v "$prog" >/dev/null 2>&1 || prog=ec2dl
-  while [ "$i" -lt "$COMP_CWORD" ]; do
-    word=${COMP_WORDS[i]}
-    if [ "$dashdash" = 1 ]; then
-      npos=$((npos + 1))
-    else
-      case $word in
-        --) dashdash=1 ;;
-        --*=*) ;;
-        -?*)
-          _ec2dl_value "$cmd_path" "$word"
-          if [ -n "$_ec2dl_r" ]; then
-            # The value is the next word; bash splits --opt=value at '='.
-            if [ "${COMP_WORDS[i + 1]}" = '=' ]; then
-              i=$((i + 1))
-            fi
-            if [ $((i + 1)) -ge "$COMP_CWORD" ]; then
-              pending=$_ec2dl_r
-            fi
-            i=$((i + 1))
-          fi
-          ;;
-        *)
-          _ec2dl_commands "$cmd_path"
-          if [ "$npos" = 0 ] && [[ " $_ec2dl_r " == *" $word "* ]]; then
-            cmd_path=${cmd_path:+$cmd_path }$word
-          else
-            npos=$((npos + 1))
-          fi
-          ;;
-      esac
-    fi
-    i=$((i + 1))
-  done
-  [ "$cur" = '=' ] && cur=''
-  if [ -n "$pending" ]; then
-    _ec2dl_complete_value "$pending"
-    return 0
-  fi
-  if [ "$dashdash" = 0 ] && [[ $cur == -* ]]; then
-    _ec2dl_options "$cmd_path"
-    opts=$_ec2dl_r
-    if [ -n "$cmd_path" ]; then
-      _ec2dl_options '*global*'
-      opts="$opts $_ec2dl_r"
-    fi
-    mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
-    return 0
-  fi
-  _ec2dl_commands "$cmd_path"
-  if [ -n "$_ec2dl_r" ] && [ "$npos" = 0 ]; then
-    mapfile -t COMPREPLY < <(compgen -W "$_ec2dl_r" -- "$cur")
-    return 0
-  fi
-  _ec2dl_positional "$cmd_path" "$npos"
-  _ec2dl_complete_value "$_ec2dl_r"
-}
-
-# Fills COMPREPLY for a value of kind $1 (any, host, profile, file, choice:A B C).
-_ec2dl_complete_value() {
-  local words
-  case $1 in
-    host) words=$("$prog" __complete hosts 2>/dev/null) ;;
-    profile) words=$("$prog" __complete profiles 2>/dev/null) ;;
-    choice:*) words=${1#choice:} ;;
-    file)
-      compopt -o filenames 2>/dev/null
-      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-      return 0
-      ;;
-    *) return 0 ;;
-  esac
-  mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
-}
-
-complete -o bashdefault -o default -F _ec2dl ec2dl
-)BASH";
-
-constexpr const char* k_zsh_body = R"ZSH(
-_ec2dl() {
-  local cur=${words[CURRENT]} prog=${words[1]} cmd_path='' word pending='' entry REPLY
-  local -i i=2 npos=0 dashdash=0 found=0
-  local -a reply
-  prog=${~prog}
-  (( $+commands[$prog] )) || [[ -x $prog ]] || prog=ec2dl
-  while (( i < CURRENT )); do
-    word=${words[i]}
-    if (( dashdash )); then
-      (( npos++ ))
-    else
-      case $word in
-        (--) dashdash=1 ;;
-        (--*=*) ;;
-        (-?*)
-          _ec2dl_value "$cmd_path" "$word"
-          if [[ -n $REPLY ]]; then
-            (( i + 1 >= CURRENT )) && pending=$REPLY
-            (( i++ ))
-          fi
-          ;;
-        (*)
-          _ec2dl_commands "$cmd_path"
-          found=0
-          for entry in "${reply[@]}"; do
-            [[ ${entry%%:*} == "$word" ]] && found=1
-          done
-          if (( npos == 0 && found )); then
-            cmd_path=${cmd_path:+$cmd_path }$word
-          else
-            (( npos++ ))
-          fi
-          ;;
-      esac
-    fi
-    (( i++ ))
-  done
-  if [[ -z $pending && $dashdash == 0 && $cur == --*=* ]]; then
-    _ec2dl_value "$cmd_path" "${cur%%=*}"
-    if [[ -n $REPLY ]]; then
-      pending=$REPLY
-      compset -P '*='
-    fi
-  fi
-  if [[ -n $pending ]]; then
-    _ec2dl_complete_value "$pending"
-    return
-  fi
-  if (( ! dashdash )) && [[ $cur == -* ]]; then
-    local -a opts
-    _ec2dl_options "$cmd_path"
-    opts=("${reply[@]}")
-    if [[ -n $cmd_path ]]; then
-      _ec2dl_options '*global*'
-      opts+=("${reply[@]}")
-    fi
-    _describe -t options 'option' opts
-    return
-  fi
-  _ec2dl_commands "$cmd_path"
-  if (( ${#reply} && npos == 0 )); then
-    _describe -t commands 'ec2dl command' reply
-    return
-  fi
-  _ec2dl_positional "$cmd_path" "$npos"
-  _ec2dl_complete_value "$REPLY"
-}
-
-# Completes a value of kind $1 (any, host, profile, file, choice:A B C).
-_ec2dl_complete_value() {
-  local -a candidates
-  case $1 in
-    (host) candidates=(${(f)"$("$prog" __complete hosts 2>/dev/null)"}) ;;
-    (profile) candidates=(${(f)"$("$prog" __complete profiles 2>/dev/null)"}) ;;
-    (choice:*) candidates=(${=${1#choice:}}) ;;
-    (file) _files; return ;;
-    (*) return 1 ;;
-  esac
-  compadd -- "${candidates[@]}"
-}
-
-if [ "$funcstack[1]" = "_ec2dl" ]; then
-  _ec2dl "$@"
-else
-  compdef _ec2dl ec2dl
-fi
-)ZSH";
-
 // zsh's _describe takes "name:description" entries; a colon in the name needs a backslash.
 std::string zsh_entry(const std::string& name, const std::string& help) {
   std::string n;
@@ -413,7 +239,7 @@ std::string bash_script(const CommandInfo& root, std::string_view version) {
          "\n";
   out += case_function("What the positional argument number $2 (from 0) of a command path is.",
                        "_ec2dl_positional", "\"$1|$2\"", t.positionals, "*) _ec2dl_r=any");
-  out += k_bash_body;
+  out += completion_files::body_bash;
   return out;
 }
 
@@ -470,22 +296,16 @@ std::string zsh_script(const CommandInfo& root, std::string_view version) {
          "\n";
   out += case_function("What the positional argument number $2 (from 0) of a command path is.",
                        "_ec2dl_positional", "\"$1|$2\"", t.positionals, "(*) REPLY=any");
-  out += k_zsh_body;
+  out += completion_files::body_zsh;
   return out;
 }
 
 std::string fish_script(const CommandInfo& root, std::string_view version) {
   std::string out = fmt::format(
       "# fish completion for ec2dl (made by 'ec2dl completion fish', ec2dl {})\n"
-      "# Install it with: ec2dl completion fish > ~/.config/fish/completions/ec2dl.fish\n\n"
-      "function __ec2dl_candidates --description 'ec2dl __complete, with the ec2dl typed'\n"
-      "    set -l prog (commandline -opc)[1]\n"
-      "    command -q $prog; or test -x \"$prog\"; or set prog ec2dl\n"
-      "    $prog __complete $argv 2>/dev/null\n"
-      "end\n\n"
-      "complete -c ec2dl -e\n"
-      "complete -c ec2dl -f\n",
+      "# Install it with: ec2dl completion fish > ~/.config/fish/completions/ec2dl.fish\n\n",
       version);
+  out += completion_files::prelude_fish;
   const auto value_args = [](ValueKind kind, const std::vector<std::string>& choices) {
     switch (kind) {
       case ValueKind::none:
@@ -613,9 +433,9 @@ void setup(CLI::App& app, Options& options) {
       "are completed. The .deb installs the three scripts for you.");
 }
 
-int run(const Options& options, core::Context&) {
+core::Result<int> run(const Options& options, core::Context&) {
   if (options.root == nullptr) {
-    return report(core::Error(core::ErrorKind::internal, "completion: no command line to walk"));
+    return core::fail(core::ErrorKind::internal, "completion: no command line to walk");
   }
   const auto info = describe(*options.root);
   if (options.shell == "bash") {
@@ -629,64 +449,5 @@ int run(const Options& options, core::Context&) {
 }
 
 }  // namespace completion_cmd
-
-namespace complete_cmd {
-
-std::vector<std::string> profile_candidates(const core::Environment& env) {
-  std::vector<std::string> out;
-  if (auto config = core::ProfileConfig::load(core::profile_config_path(env))) {
-    for (const auto& p : config->hosts()) {
-      out.push_back(p.name);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::vector<std::string> host_candidates(const core::GlobalOptions& options,
-                                         const core::Environment& env) {
-  std::set<std::string> names;
-  const auto ssh_dir = env.home + "/.ssh";
-  std::vector<std::string> files;
-  if (!options.ssh_config.empty()) {
-    files.push_back(util::expand_tilde(options.ssh_config));
-  } else {
-    files = {ssh_dir + "/config", "/etc/ssh/ssh_config"};
-  }
-  for (const auto& file : files) {
-    if (auto config = core::SshConfig::load(file, ssh_dir)) {
-      for (const auto& alias : config->aliases()) {
-        names.insert(alias);
-      }
-    }
-  }
-  for (const auto& p : profile_candidates(env)) {
-    names.insert(p);
-  }
-  return {names.begin(), names.end()};
-}
-
-void setup(CLI::App& app, Options& options) {
-  app.group("");  // hidden: for the completion scripts
-  app.add_option("what", options.what, "hosts or profiles")->required();
-}
-
-int run(const Options& options, core::Context& ctx) {
-  std::vector<std::string> words;
-  if (options.what == "hosts") {
-    words = host_candidates(ctx.options(), ctx.env());
-  } else if (options.what == "profiles") {
-    words = profile_candidates(ctx.env());
-  }
-  for (const auto& w : words) {
-    // Names with spaces or control characters would break the shells' word lists.
-    if (w.find_first_of(" \t\n\r'\"\\") == std::string::npos) {
-      fmt::print("{}\n", w);
-    }
-  }
-  return core::k_exit_ok;
-}
-
-}  // namespace complete_cmd
 
 }  // namespace ec2dl::cli

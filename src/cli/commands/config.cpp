@@ -25,45 +25,38 @@ void setup(CLI::App& app, Options& options) {
       "(CanonicalizeFallbackLocal no); 2 usage.");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   core::GlobalOptions g = ctx.options();
   if (!options.host.empty()) {
     if (!g.host.empty() && g.host != options.host) {
-      return report(core::Error(
+      return core::fail(
           core::ErrorKind::usage,
-          fmt::format("config: two hosts given: '{}' with -H and '{}'", g.host, options.host)));
+          fmt::format("config: two hosts given: '{}' with -H and '{}'", g.host, options.host));
     }
     g.host = options.host;
   }
   const core::Profile* profile = nullptr;
   std::optional<core::Profile> chosen;
-  auto config = core::ProfileConfig::load(core::profile_config_path(ctx.env()));
-  if (!config) {
-    return report(config.error());
-  }
-  auto selected = core::select_profile(*config, g, ctx.env());
-  if (!selected) {
-    return report(selected.error());
-  }
-  chosen = std::move(*selected);
+  EC2DL_TRY_ASSIGN(const auto config,
+                   core::ProfileConfig::load(core::profile_config_path(ctx.env())));
+  EC2DL_TRY_ASSIGN(chosen, core::select_profile(config, g, ctx.env()));
   if (chosen) {
     profile = &*chosen;
   }
-  auto target = core::resolve_target(g, ctx.env(), ctx.interactive(), profile);
-  if (!target) {
-    return report(target.error().context("config"));
-  }
+  EC2DL_TRY_ASSIGN(
+      const auto target,
+      core::with_context(core::resolve_target(g, ctx.env(), ctx.interactive(), profile), "config"));
   if (g.verbosity > 0) {
-    for (const auto& line : target->config_trail) {
+    for (const auto& line : target.config_trail) {
       fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
     }
   }
   if (!g.quiet) {
-    for (const auto& note : target->notes) {
+    for (const auto& note : target.notes) {
       warn(note);
     }
   }
-  for (const auto& [key, value] : target->ssh_settings) {
+  for (const auto& [key, value] : target.ssh_settings) {
     fmt::print("{} {}\n", key, value);
   }
   return 0;

@@ -429,9 +429,9 @@ int run(const Options& options, core::Context& ctx) {
       if (profile && *profile != nullptr && !(*profile)->python.empty()) {
         python = (*profile)->python;
       }
-      auto out =
-          ssh::capture(*session, remote::sh_command(remote::scripts::doctor.text,
-                                                    {ctx.remote_dir(), python}, "ec2dl-doctor"));
+      auto out = ssh::capture(
+          *session,
+          remote::ScriptCall{remote::scripts::doctor, {ctx.remote_dir(), python}}.command());
       if (!out) {
         c.add("server", "checks", "fail", out.error().message(), out.error().hint());
       } else if (out->status.shell_status() != 0) {

@@ -35,40 +35,34 @@ std::string build_script(const Options& options) {
   return remote::shell_join(options.command);
 }
 
-int run(const Options& given, core::Context& ctx) {
+core::Result<int> run(const Options& given, core::Context& ctx) {
   Options options = given;
   if (!options.command.empty() && options.command.front() == "--") {
     options.command.erase(options.command.begin());
   }
   if (options.has_shell_string && !options.command.empty()) {
-    return report(core::Error(core::ErrorKind::usage,
-                              "exec: give either -c 'SHELL STRING' or -- CMD [ARG...], not both"));
+    return core::fail(core::ErrorKind::usage,
+                      "exec: give either -c 'SHELL STRING' or -- CMD [ARG...], not both");
   }
   if (!options.has_shell_string && options.command.empty()) {
-    return report(core::Error(core::ErrorKind::usage,
-                              "exec: nothing to run: give -- CMD [ARG...] or -c 'SHELL STRING'"));
+    return core::fail(core::ErrorKind::usage,
+                      "exec: nothing to run: give -- CMD [ARG...] or -c 'SHELL STRING'");
   }
-  auto session = connect(ctx);
-  if (!session) {
-    return report(session.error());
-  }
+  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
   const auto command = remote::sh_command(build_script(options));
-  core::Result<ssh::ExitStatus> status = ssh::ExitStatus{};
+  ssh::ExitStatus status;
   if (options.tty && ctx.stdin_tty() && ctx.stdout_tty()) {
-    status = ssh::run_interactive(*session, command);
+    EC2DL_TRY_ASSIGN(status, ssh::run_interactive(session, command));
   } else {
     ssh::StreamOptions stream;
     stream.stdin_fd = ctx.stdin_tty() ? -1 : STDIN_FILENO;
     stream.pty = options.tty;
-    status = ssh::run_streaming(*session, command, stream);
+    EC2DL_TRY_ASSIGN(status, ssh::run_streaming(session, command, stream));
   }
-  if (!status) {
-    return report(status.error());
-  }
-  if (!status->code && status->signal.empty()) {
+  if (!status.code && status.signal.empty()) {
     warn("the remote command ended without reporting an exit status");
   }
-  return status->shell_status();
+  return status.shell_status();
 }
 
 }  // namespace ec2dl::cli::exec_cmd

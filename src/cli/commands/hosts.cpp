@@ -46,7 +46,7 @@ core::Result<core::ProfileConfig> load_config(const core::Context& ctx) {
   return core::ProfileConfig::load(core::profile_config_path(ctx.env()));
 }
 
-int run_add(const Options& options, core::Context& ctx) {
+core::Result<int> run_add(const Options& options, core::Context& ctx) {
   const auto& g = ctx.options();
   std::vector<core::Error> errors;
   const std::string& name = options.name;
@@ -139,28 +139,24 @@ int run_add(const Options& options, core::Context& ctx) {
     return report_all(errors);
   }
 
-  auto config = load_config(ctx);
-  if (!config) {
-    return report(config.error().with_hint(
-        "the file was left as it is; fix it by hand (or move it away) and add the host again"));
-  }
-  if (const auto* existing = config->find(name); existing != nullptr && !options.replace) {
-    return report(core::Error(
+  EC2DL_TRY_ASSIGN(auto config, core::with_hint(load_config(ctx),
+                                                "the file was left as it is; fix it by hand (or "
+                                                "move it away) and add the host again"));
+  if (const auto* existing = config.find(name); existing != nullptr && !options.replace) {
+    return core::fail(
         ErrorKind::usage,
-        fmt::format("hosts add: a host named '{}' already exists ({}:{})", name, config->path(),
+        fmt::format("hosts add: a host named '{}' already exists ({}:{})", name, config.path(),
                     existing->line),
-        fmt::format("add --replace to overwrite it, or remove it first: ec2dl hosts rm {}", name)));
+        fmt::format("add --replace to overwrite it, or remove it first: ec2dl hosts rm {}", name));
   }
   const bool becomes_default =
-      options.make_default || config->default_host().empty() || config->default_host() == name;
-  config->put(profile);
+      options.make_default || config.default_host().empty() || config.default_host() == name;
+  config.put(profile);
   if (becomes_default) {
-    config->set_default(name);
+    config.set_default(name);
   }
-  if (auto saved = config->save(); !saved) {
-    return report(saved.error());
-  }
-  notice(ctx, fmt::format("saved host '{}' ({}) in {}{}", name, profile.display(), config->path(),
+  EC2DL_TRY(config.save());
+  notice(ctx, fmt::format("saved host '{}' ({}) in {}{}", name, profile.display(), config.path(),
                           becomes_default ? "; it is the default host" : ""));
   if (!profile.identity.empty()) {
     bool missing = false;
@@ -179,14 +175,11 @@ nlohmann::ordered_json or_null(const std::string& s) {
   return s.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s);
 }
 
-int run_list(const Options&, core::Context& ctx) {
-  auto config = load_config(ctx);
-  if (!config) {
-    return report(config.error());
-  }
+core::Result<int> run_list(const Options&, core::Context& ctx) {
+  EC2DL_TRY_ASSIGN(auto config, load_config(ctx));
   if (ctx.options().json) {
     nlohmann::ordered_json hosts = nlohmann::ordered_json::array();
-    for (const auto& p : config->hosts()) {
+    for (const auto& p : config.hosts()) {
       hosts.push_back({
           {"name", p.name},
           {"host", p.host},
@@ -197,27 +190,27 @@ int run_list(const Options&, core::Context& ctx) {
           {"python", or_null(p.python)},
           {"remote_dir", or_null(p.remote_dir)},
           {"env", p.env},
-          {"default", p.name == config->default_host()},
+          {"default", p.name == config.default_host()},
       });
     }
     const nlohmann::ordered_json out = {
-        {"config", config->path()},
-        {"default", or_null(config->default_host())},
+        {"config", config.path()},
+        {"default", or_null(config.default_host())},
         {"hosts", hosts},
     };
     fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
     return core::k_exit_ok;
   }
-  if (config->hosts().empty()) {
+  if (config.hosts().empty()) {
     notice(ctx, fmt::format("no hosts saved in {}; add one with: ec2dl hosts add NAME "
                             "[user@]host[:port] -i KEY",
-                            config->path()));
+                            config.path()));
     return core::k_exit_ok;
   }
   ui::Table table({{"NAME"}, {"SERVER"}, {"IDENTITY"}, {"WORKDIR"}, {"ENV"}});
   const bool color = ctx.color();
-  for (const auto& p : config->hosts()) {
-    const bool is_default = p.name == config->default_host();
+  for (const auto& p : config.hosts()) {
+    const bool is_default = p.name == config.default_host();
     std::vector<std::string> env;
     for (const auto& [k, v] : p.env) {
       env.push_back(k + "=" + v);
@@ -228,13 +221,13 @@ int run_list(const Options&, core::Context& ctx) {
                    p.workdir.empty() ? "-" : p.workdir, env.empty() ? "-" : util::join(env, " ")});
   }
   fmt::print("{}", table.render(color));
-  if (!config->default_host().empty()) {
+  if (!config.default_host().empty()) {
     notice(ctx, fmt::format("* default host (used when neither -H nor EC2DL_HOST is given)"));
   }
   return core::k_exit_ok;
 }
 
-int run_rm(const Options& options, core::Context& ctx) {
+core::Result<int> run_rm(const Options& options, core::Context& ctx) {
   std::vector<core::Error> errors;
   for (const auto& name : options.names) {
     if (auto problem = core::profile_name_problem(name); !problem.empty()) {
@@ -244,29 +237,25 @@ int run_rm(const Options& options, core::Context& ctx) {
   if (!errors.empty()) {
     return report_all(errors);
   }
-  auto config = load_config(ctx);
-  if (!config) {
-    return report(config.error().with_hint("the file was left as it is; fix it by hand"));
-  }
+  EC2DL_TRY_ASSIGN(auto config,
+                   core::with_hint(load_config(ctx), "the file was left as it is; fix it by hand"));
   for (const auto& name : options.names) {
-    if (config->find(name) == nullptr) {
+    if (config.find(name) == nullptr) {
       errors.emplace_back(ErrorKind::not_found,
-                          fmt::format("hosts rm: no host named '{}' in {}", name, config->path()),
+                          fmt::format("hosts rm: no host named '{}' in {}", name, config.path()),
                           "list them with: ec2dl hosts list");
     }
   }
   if (!errors.empty()) {
     return report_all(errors);
   }
-  const auto old_default = config->default_host();
+  const auto old_default = config.default_host();
   for (const auto& name : options.names) {
-    config->remove(name);
+    config.remove(name);
   }
-  if (auto saved = config->save(); !saved) {
-    return report(saved.error());
-  }
-  notice(ctx, fmt::format("removed {} from {}", util::join(options.names, ", "), config->path()));
-  if (!old_default.empty() && config->default_host().empty()) {
+  EC2DL_TRY(config.save());
+  notice(ctx, fmt::format("removed {} from {}", util::join(options.names, ", "), config.path()));
+  if (!old_default.empty() && config.default_host().empty()) {
     notice(ctx, fmt::format("'{}' was the default host; there is none now (set one with: ec2dl "
                             "hosts default NAME)",
                             old_default));
@@ -274,43 +263,35 @@ int run_rm(const Options& options, core::Context& ctx) {
   return core::k_exit_ok;
 }
 
-int run_default(const Options& options, core::Context& ctx) {
+core::Result<int> run_default(const Options& options, core::Context& ctx) {
   if (options.unset && !options.name.empty()) {
-    return report(
-        core::Error(ErrorKind::usage, "hosts default: give either NAME or --unset, not both"));
+    return core::fail(ErrorKind::usage, "hosts default: give either NAME or --unset, not both");
   }
-  auto config = load_config(ctx);
-  if (!config) {
-    return report(config.error());
-  }
+  EC2DL_TRY_ASSIGN(auto config, load_config(ctx));
   if (options.name.empty() && !options.unset) {
-    if (config->default_host().empty()) {
-      return report(core::Error(ErrorKind::not_found,
-                                fmt::format("no default host in {}", config->path()),
-                                "set one with: ec2dl hosts default NAME"));
+    if (config.default_host().empty()) {
+      return core::fail(ErrorKind::not_found, fmt::format("no default host in {}", config.path()),
+                        "set one with: ec2dl hosts default NAME");
     }
-    fmt::print("{}\n", config->default_host());
+    fmt::print("{}\n", config.default_host());
     return core::k_exit_ok;
   }
   if (options.unset) {
-    config->set_default({});
+    config.set_default({});
   } else {
     const auto& name = options.name;
     if (auto problem = core::profile_name_problem(name); !problem.empty()) {
-      return report(core::Error(ErrorKind::usage,
-                                fmt::format("hosts default: name '{}': {}", name, problem)));
+      return core::fail(ErrorKind::usage,
+                        fmt::format("hosts default: name '{}': {}", name, problem));
     }
-    if (config->find(name) == nullptr) {
-      return report(
-          core::Error(ErrorKind::not_found,
-                      fmt::format("hosts default: no host named '{}' in {}", name, config->path()),
-                      "list them with: ec2dl hosts list"));
+    if (config.find(name) == nullptr) {
+      return core::fail(ErrorKind::not_found,
+                        fmt::format("hosts default: no host named '{}' in {}", name, config.path()),
+                        "list them with: ec2dl hosts list");
     }
-    config->set_default(name);
+    config.set_default(name);
   }
-  if (auto saved = config->save(); !saved) {
-    return report(saved.error());
-  }
+  EC2DL_TRY(config.save());
   notice(ctx, options.unset ? std::string("no default host now")
                             : fmt::format("the default host is '{}'", options.name));
   return core::k_exit_ok;
@@ -391,7 +372,7 @@ void setup(CLI::App& app, Options& options) {
   def->callback([&options] { options.action = Action::set_default; });
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   switch (options.action) {
     case Options::Action::add:
       return run_add(options, ctx);
@@ -404,7 +385,7 @@ int run(const Options& options, core::Context& ctx) {
     case Options::Action::none:
       break;
   }
-  return report(core::Error(ErrorKind::usage, "hosts: name an action: add, list, rm, default"));
+  return core::fail(ErrorKind::usage, "hosts: name an action: add, list, rm, default");
 }
 
 }  // namespace ec2dl::cli::hosts_cmd

@@ -17,21 +17,15 @@ void setup(CLI::App& app, Options& /*options*/) {
       "Exits with the remote shell's status.");
 }
 
-int run(const Options& /*options*/, core::Context& ctx) {
+core::Result<int> run(const Options& /*options*/, core::Context& ctx) {
   if (!ctx.stdin_tty() || !ctx.stdout_tty()) {
-    return report(core::Error(core::ErrorKind::usage,
-                              "login needs a terminal: stdin and stdout must be a tty",
-                              "to run commands from a script, use: ec2dl exec -- CMD"));
+    return core::fail(core::ErrorKind::usage,
+                      "login needs a terminal: stdin and stdout must be a tty",
+                      "to run commands from a script, use: ec2dl exec -- CMD");
   }
-  auto session = connect(ctx);
-  if (!session) {
-    return report(session.error());
-  }
-  auto status = ssh::run_interactive(*session, "");
-  if (!status) {
-    return report(status.error());
-  }
-  return status->shell_status();
+  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
+  EC2DL_TRY_ASSIGN(const auto status, ssh::run_interactive(session, ""));
+  return status.shell_status();
 }
 
 }  // namespace ec2dl::cli::login_cmd

@@ -371,9 +371,9 @@ void setup(CLI::App& app, Options& options) {
   options.root = app.get_parent();
 }
 
-int run(const Options& options, core::Context&) {
+core::Result<int> run(const Options& options, core::Context&) {
   if (options.root == nullptr) {
-    return report(core::Error(core::ErrorKind::internal, "__manpage: no command line to walk"));
+    return core::fail(core::ErrorKind::internal, "__manpage: no command line to walk");
   }
   fmt::print("{}", man_page(describe(*options.root), k_version));
   return core::k_exit_ok;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ec2dl/core/error.hpp"
+
 #include <string>
 #include <vector>
 
@@ -25,7 +27,7 @@ struct Options {
 // line, so every subcommand and option is covered. Host names are asked at completion time
 // from `ec2dl __complete hosts`.
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 // The scripts for a described command line (`version` goes into the header comment).
 std::string bash_script(const CommandInfo& root, std::string_view version);
@@ -33,22 +35,3 @@ std::string zsh_script(const CommandInfo& root, std::string_view version);
 std::string fish_script(const CommandInfo& root, std::string_view version);
 
 }  // namespace ec2dl::cli::completion_cmd
-
-namespace ec2dl::cli::complete_cmd {
-
-struct Options {
-  std::string what;  // hosts or profiles
-};
-
-// Hidden `__complete hosts|profiles`: candidates for the completion scripts, one a line.
-// Never fails: an unreadable config just contributes nothing.
-void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
-
-// Host aliases of ssh config (~/.ssh/config or -F FILE, and /etc/ssh/ssh_config) and the
-// saved profile names, sorted, without duplicates.
-std::vector<std::string> host_candidates(const core::GlobalOptions& options,
-                                         const core::Environment& env);
-std::vector<std::string> profile_candidates(const core::Environment& env);
-
-}  // namespace ec2dl::cli::complete_cmd

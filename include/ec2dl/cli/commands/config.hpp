@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ec2dl/core/error.hpp"
+
 #include <string>
 
 namespace CLI {
@@ -16,6 +18,6 @@ struct Options {
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 }  // namespace ec2dl::cli::config_cmd

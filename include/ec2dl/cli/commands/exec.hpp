@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ec2dl/core/error.hpp"
+
 #include <string>
 #include <vector>
 
@@ -20,7 +22,7 @@ struct Options {
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 // The remote sh script for the options: the -c string as is, or the words shell-quoted.
 std::string build_script(const Options& options);

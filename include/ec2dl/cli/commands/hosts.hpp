@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "ec2dl/core/error.hpp"
+
 namespace CLI {
 class App;
 }
@@ -29,6 +31,6 @@ struct Options {
 // `hosts add|list|rm|default`: the host profiles of the ec2dl config file. Never connects;
 // the global -i/-l/-p/--remote-dir given to `hosts add` are recorded in the profile.
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 }  // namespace ec2dl::cli::hosts_cmd

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ec2dl/core/error.hpp"
+
 namespace CLI {
 class App;
 }
@@ -12,6 +14,6 @@ namespace ec2dl::cli::login_cmd {
 struct Options {};
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 }  // namespace ec2dl::cli::login_cmd

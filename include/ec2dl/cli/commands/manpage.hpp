@@ -1,5 +1,7 @@
 #pragma once
 
+#include "ec2dl/core/error.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -21,7 +23,7 @@ struct Options {
 // Hidden `__manpage`: prints ec2dl(1) in roff, made from the live command line (every
 // subcommand's usage, options and examples) and the sections below. Run by the build.
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 // The page for a described command line.
 std::string man_page(const CommandInfo& root, std::string_view version);
