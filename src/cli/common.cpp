@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ec2dl/remote/quote.hpp"
+#include "ec2dl/ssh/prompt.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
@@ -23,27 +24,65 @@ void print_config_notes(const core::Context& ctx, const core::Target& target) {
   }
 }
 
+// Asks and tells on the terminal, in OpenSSH's words where it has them.
+class TerminalPrompter final : public ssh::Prompter {
+ public:
+  bool can_ask() override { return ssh::terminal_available(); }
+
+  std::optional<std::string> passphrase(const std::string& file) override {
+    return ssh::prompt_terminal(fmt::format("Enter passphrase for key '{}': ", file), true);
+  }
+
+  void wrong_passphrase() override { fmt::print(stderr, "Bad passphrase, try again.\n"); }
+
+  void key_ignored(const std::string& problem) override {
+    fmt::print(stderr, "ec2dl: warning: {}; key ignored\n", problem);
+  }
+
+  bool accept_host_key(const std::string& name, const std::string& type,
+                       const std::string& fingerprint) override {
+    const auto answer = ssh::prompt_terminal(
+        fmt::format("The authenticity of host '{}' can't be established.\n{} key fingerprint "
+                    "is {}.\nAre you sure you want to continue connecting (yes/no)? ",
+                    name, type, fingerprint),
+        false);
+    return answer && util::to_lower(util::trim(*answer)) == "yes";
+  }
+
+  void host_key_recorded(const std::string& name, const std::string& type,
+                         const std::string& file) override {
+    // OpenSSH prints the same notice when it learns a key.
+    fmt::print(stderr, "ec2dl: permanently added '{}' ({}) to the list of known hosts ({})\n", name,
+               type, file);
+  }
+};
+
+// A monitoring link retries after 2, 4, 8, then every 10 seconds.
+constexpr ssh::RetryPolicy k_monitor_retry{.first_delay_ms = 2000, .max_delay_ms = 10000};
+
 }  // namespace
 
+ssh::Prompter& prompter() {
+  static TerminalPrompter terminal;
+  return terminal;
+}
+
 core::Result<ssh::Session> connect(core::Context& ctx) {
-  auto target = ctx.target();
-  if (!target) {
-    return std::unexpected(target.error());
-  }
-  print_config_notes(ctx, *target);
-  if (target->proxy_command.empty()) {
-    return ssh::Session::connect(*target);
+  EC2DL_TRY_ASSIGN(const auto target, ctx.target());
+  print_config_notes(ctx, target);
+  if (target.proxy_command.empty()) {
+    return ssh::Session::connect(target, prompter());
   }
   // libssh gives the proxy no stderr: keep the jump's own words ("Could not resolve
   // hostname ...") in a private file and add them to a failure.
   auto log = util::TempFile::create(".proxy-stderr");
   if (!log) {
-    return ssh::Session::connect(*target);
+    return ssh::Session::connect(target, prompter());
   }
-  core::Target proxied = *target;
+  core::Target proxied = target;
   proxied.proxy_command =
-      "exec 2>" + remote::shell_quote(log->path().string()) + "; " + target->proxy_command;
-  auto session = ssh::Session::connect(proxied);
+      "exec 2>" + remote::shell_quote(log->path().string()) + "; " + target.proxy_command;
+  auto session = ssh::Session::connect(proxied, prompter());
   if (session) {
     return session;
   }
@@ -69,17 +108,23 @@ core::Result<ssh::Session> connect(core::Context& ctx) {
 }
 
 core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx) {
-  auto target = ctx.target();
-  if (!target) {
-    return std::unexpected(target.error());
-  }
-  print_config_notes(ctx, *target);
+  EC2DL_TRY_ASSIGN(auto target, ctx.target());
+  print_config_notes(ctx, target);
   const bool quiet = ctx.options().quiet;
-  return ssh::Reconnector(*target, ssh::RetryPolicy{}, [quiet](const std::string& line) {
-    if (!quiet) {
-      fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
-    }
-  });
+  auto connect_target = [target] { return ssh::Session::connect(target, prompter()); };
+  return ssh::Reconnector(ssh::Reconnector::Mode::blocking, std::move(target), connect_target,
+                          ssh::RetryPolicy{}, [quiet](const std::string& line) {
+                            if (!quiet) {
+                              fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
+                            }
+                          });
+}
+
+ssh::Reconnector make_monitor_link(core::Context& ctx) {
+  // The target is resolved by connect(ctx), once the first sample asks for a session.
+  return ssh::Reconnector(
+      ssh::Reconnector::Mode::fail_fast, core::Target{}, [&ctx] { return connect(ctx); },
+      k_monitor_retry);
 }
 
 int report(const core::Error& error) {

@@ -45,7 +45,7 @@ int report_all(const std::vector<core::Error>& errors) {
 }
 
 ui::WatchOptions watch_options(core::Context& ctx, std::string_view command, double interval_s,
-                               monitor::Link& link, const bool* shown_a_frame) {
+                               ssh::Reconnector& link, const bool* shown_a_frame) {
   ui::WatchOptions w;
   w.interval_s = interval_s;
   const auto target = ctx.target();

@@ -109,22 +109,15 @@ core::Result<GpuSnapshot> gpu_snapshot_from(const Report& report, std::int64_t t
           nvidia_smi_failed(status, util::trim(s->body).empty() ? report.err : s->body));
     }
   }
-  auto gpus = remote::parse_gpus(remote::section_body(sections, "gpus"));
-  if (!gpus) {
-    return std::unexpected(gpus.error());
-  }
-  auto apps = remote::parse_gpu_apps(remote::section_body(sections, "apps"));
-  if (!apps) {
-    return std::unexpected(apps.error());
-  }
-  snap.gpus = std::move(*gpus);
+  EC2DL_TRY_ASSIGN(snap.gpus, remote::parse_gpus(remote::section_body(sections, "gpus")));
+  EC2DL_TRY_ASSIGN(auto apps, remote::parse_gpu_apps(remote::section_body(sections, "apps")));
 
   const auto procs = remote::parse_proc_stats(remote::section_body(sections, "stat"));
   const auto owners = remote::parse_proc_owners(remote::section_body(sections, "owners"));
   const auto jobs = remote::parse_job_records(remote::section_body(sections, "jobs"));
   const auto sessions = remote::running_job_sessions(jobs, procs);
 
-  for (auto& app : *apps) {
+  for (auto& app : apps) {
     GpuProcess p;
     if (const auto* g = remote::gpu_of(app, snap.gpus)) {
       p.gpu_index = g->index;
@@ -155,16 +148,13 @@ core::Result<GpuSnapshot> gpu_snapshot_from(const Report& report, std::int64_t t
 }
 
 core::Result<GpuSnapshot> sample_gpus(ssh::Session& session, const std::string& remote_dir) {
-  auto report = run_report(session, {remote::scripts::gpu_top_jobs, remote::scripts::gpu_query},
-                           gpu_query_args(remote_dir), "gpu");
-  if (!report) {
-    return std::unexpected(report.error());
-  }
-  return gpu_snapshot_from(*report, util::now_epoch());
+  EC2DL_TRY_ASSIGN(auto report, run_report(session, remote::scripts::gpu_query,
+                                           gpu_query_args(remote_dir), "gpu"));
+  return gpu_snapshot_from(report, util::now_epoch());
 }
 
 std::string gpu_raw_command(std::string_view marker) {
-  return report_command({remote::scripts::gpu_query}, marker, {"~", "--raw"});
+  return report_call(remote::scripts::gpu_query, marker, {"~", "--raw"}).command();
 }
 
 std::optional<core::Error> gpu_raw_error(std::string_view out, std::string_view marker) {

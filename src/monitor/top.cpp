@@ -274,23 +274,21 @@ core::Result<TopSnapshot> top_snapshot_from(const Report& report, const TopQuery
   }
 
   if (query.pid || !query.job.empty()) {
-    auto focus = focus_on(query, jobs, procs, snap.host.empty() ? "the server" : snap.host);
-    if (!focus) {
-      return std::unexpected(focus.error());
-    }
+    EC2DL_TRY_ASSIGN(auto focus,
+                     focus_on(query, jobs, procs, snap.host.empty() ? "the server" : snap.host));
     std::vector<std::int64_t> members;
-    if (!focus->job_id.empty()) {
+    if (!focus.job_id.empty()) {
       for (const auto& [pid, p] : procs) {
-        if (p.session == *focus->pid) {
+        if (p.session == *focus.pid) {
           members.push_back(pid);
         }
       }
     } else {
-      members = family(*focus->pid, procs);
+      members = family(*focus.pid, procs);
     }
     for (const auto pid : members) {
       if (const auto r = rows.find(pid); r != rows.end()) {
-        focus->processes.push_back(r->second);
+        focus.processes.push_back(r->second);
       }
     }
     const std::set<std::int64_t> member_set(members.begin(), members.end());
@@ -301,24 +299,21 @@ core::Result<TopSnapshot> top_snapshot_from(const Report& report, const TopQuery
         continue;
       }
       const auto before = threads1.find(tid);
-      focus->threads.push_back(
+      focus.threads.push_back(
           {tid, t.pid, t.stat.comm, t.stat.state,
            cpu_pct(t.stat, before == threads1.end() ? nullptr : &before->second.stat, sampling)});
     }
-    std::stable_sort(focus->threads.begin(), focus->threads.end(),
+    std::stable_sort(focus.threads.begin(), focus.threads.end(),
                      [](const ThreadRow& a, const ThreadRow& b) { return a.cpu_pct > b.cpu_pct; });
-    snap.focus = std::move(*focus);
+    snap.focus = std::move(focus);
   }
   return snap;
 }
 
 core::Result<TopSnapshot> sample_top(ssh::Session& session, const TopQuery& query) {
-  auto report = run_report(session, {remote::scripts::gpu_top_jobs, remote::scripts::top_snapshot},
-                           top_query_args(query), "top");
-  if (!report) {
-    return std::unexpected(report.error());
-  }
-  return top_snapshot_from(*report, query, util::now_epoch());
+  EC2DL_TRY_ASSIGN(auto report, run_report(session, remote::scripts::top_snapshot,
+                                           top_query_args(query), "top"));
+  return top_snapshot_from(report, query, util::now_epoch());
 }
 
 json to_json(const TopSnapshot& s) {

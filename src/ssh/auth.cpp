@@ -38,6 +38,7 @@ std::string identity_file_problem(const std::string& path, bool* missing) {
 namespace {
 
 struct PassphraseState {
+  Prompter* prompter = nullptr;
   std::string file;
   bool defer = false;        // don't ask: an agent may hold this key; try it first
   bool deferred = false;     // ... and the key turned out to need a passphrase
@@ -54,12 +55,12 @@ int passphrase_callback(const char* /*prompt*/, char* buf, size_t len, int /*ech
     state->deferred = true;
     return -1;
   }
-  if (!terminal_available()) {
+  if (!state->prompter->can_ask()) {
     state->no_terminal = true;
     return -1;
   }
   ++state->attempts;
-  auto pass = prompt_terminal(fmt::format("Enter passphrase for key '{}': ", state->file), true);
+  auto pass = state->prompter->passphrase(state->file);
   if (!pass || pass->size() + 1 > len) {
     return -1;
   }
@@ -85,7 +86,8 @@ std::string auth_methods(ssh_session session) {
 
 }  // namespace
 
-core::Result<void> authenticate(ssh_session session, const core::Target& target) {
+core::Result<void> authenticate(ssh_session session, const core::Target& target,
+                                Prompter& prompter) {
   std::vector<std::string> tried;
   std::vector<std::string> problems;
 
@@ -127,7 +129,7 @@ core::Result<void> authenticate(ssh_session session, const core::Target& target)
         continue;  // default key files that do not exist are not worth a word
       }
       if (!problem.empty()) {
-        fmt::print(stderr, "ec2dl: warning: {}; key ignored\n", problem);
+        prompter.key_ignored(problem);
         problems.push_back(problem);
         continue;
       }
@@ -148,6 +150,7 @@ core::Result<void> authenticate(ssh_session session, const core::Target& target)
         }
       }
       PassphraseState state;
+      state.prompter = &prompter;
       state.file = file;
       state.defer = agent_available && !asking_now;
       ssh_key raw_priv = nullptr;
@@ -159,7 +162,7 @@ core::Result<void> authenticate(ssh_session session, const core::Target& target)
           break;
         }
         if (attempt < 2) {
-          fmt::print(stderr, "Bad passphrase, try again.\n");
+          prompter.wrong_passphrase();
         }
       }
       if (rc != SSH_OK && state.deferred) {
@@ -200,11 +203,8 @@ core::Result<void> authenticate(ssh_session session, const core::Target& target)
     // Then the agent: every key it holds, unless IdentitiesOnly limits ec2dl to the files
     // (an agent is still asked for those files whose private half needs a passphrase).
     if (!target.identities_only || !deferred.empty()) {
-      auto agent = try_agent();
-      if (!agent) {
-        return std::unexpected(agent.error());
-      }
-      if (*agent) {
+      EC2DL_TRY_ASSIGN(const bool agent, try_agent());
+      if (agent) {
         return core::ok();
       }
     }

@@ -50,7 +50,6 @@ struct Channel::State {
   ssh_channel_callbacks_struct callbacks{};
   DataFn on_data;
   ExitStatus exit;
-  bool eof = false;
   bool closed = false;
 
   ~State() {
@@ -74,13 +73,8 @@ int on_channel_data(ssh_session /*session*/, ssh_channel /*channel*/, void* data
   return static_cast<int>(len);
 }
 
-void on_channel_eof(ssh_session /*session*/, ssh_channel /*channel*/, void* userdata) {
-  static_cast<Channel::State*>(userdata)->eof = true;
-}
-
 void on_channel_close(ssh_session /*session*/, ssh_channel /*channel*/, void* userdata) {
   auto* state = static_cast<Channel::State*>(userdata);
-  state->eof = true;
   state->closed = true;
 }
 
@@ -113,7 +107,6 @@ core::Result<Channel> Channel::open(Session& session, DataFn on_data) {
   auto& cb = state->callbacks;
   cb.userdata = state.get();
   cb.channel_data_function = on_channel_data;
-  cb.channel_eof_function = on_channel_eof;
   cb.channel_close_function = on_channel_close;
   cb.channel_exit_status_function = on_exit_status;
   cb.channel_exit_signal_function = on_exit_signal;
@@ -205,11 +198,7 @@ core::Result<bool> Channel::pump_with_fd(int fd, int timeout_ms, bool* fd_ready)
   if (m_state->closed) {
     return false;
   }
-  auto ready = m_state->session->poll_with_fd(fd, timeout_ms);
-  if (!ready) {
-    return std::unexpected(ready.error());
-  }
-  *fd_ready = *ready;
+  EC2DL_TRY_ASSIGN(*fd_ready, m_state->session->poll_with_fd(fd, timeout_ms));
   return !m_state->closed;
 }
 
@@ -228,9 +217,6 @@ core::Result<ExitStatus> Channel::wait() {
 
 bool Channel::closed() const {
   return m_state->closed;
-}
-bool Channel::eof() const {
-  return m_state->eof;
 }
 const ExitStatus& Channel::exit_status() const {
   return m_state->exit;
@@ -252,30 +238,24 @@ core::Result<Captured> capture(Session& session, const std::string& command, std
                                std::size_t max_bytes) {
   Captured result;
   bool overflow = false;
-  auto channel = Channel::exec(session, command, [&](std::string_view data, bool is_stderr) {
-    auto& sink = is_stderr ? result.err : result.out;
-    if (sink.size() + data.size() > max_bytes) {
-      overflow = true;
-      return;
-    }
-    sink.append(data);
-  });
-  if (!channel) {
-    return std::unexpected(channel.error());
-  }
+  EC2DL_TRY_ASSIGN(auto channel,
+                   Channel::exec(session, command, [&](std::string_view data, bool is_stderr) {
+                     auto& sink = is_stderr ? result.err : result.out;
+                     if (sink.size() + data.size() > max_bytes) {
+                       overflow = true;
+                       return;
+                     }
+                     sink.append(data);
+                   }));
   if (!input.empty()) {
-    EC2DL_TRY(channel->write(input));
+    EC2DL_TRY(channel.write(input));
   }
-  EC2DL_TRY(channel->send_eof());
-  auto status = channel->wait();
-  if (!status) {
-    return std::unexpected(status.error());
-  }
+  EC2DL_TRY(channel.send_eof());
+  EC2DL_TRY_ASSIGN(result.status, channel.wait());
   if (overflow) {
     return fail(ErrorKind::remote,
                 fmt::format("the server sent more than {} MiB of output", max_bytes >> 20));
   }
-  result.status = *status;
   return result;
 }
 

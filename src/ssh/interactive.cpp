@@ -130,41 +130,36 @@ core::Result<ExitStatus> run_interactive(Session& session, const std::string& co
       local_error = util::write_all(is_stderr ? STDERR_FILENO : STDOUT_FILENO, data);
     }
   };
-  auto channel = command.empty() ? Channel::shell(session, on_data, pty)
-                                 : Channel::exec(session, command, on_data, &pty);
-  if (!channel) {
-    return std::unexpected(channel.error());
-  }
+  EC2DL_TRY_ASSIGN(auto channel, command.empty() ? Channel::shell(session, on_data, pty)
+                                                 : Channel::exec(session, command, on_data, &pty));
 
   WinchWatch winch;
   RawTerminal raw;
   std::string buffer(16384, '\0');
   bool stdin_open = true;
-  while (!channel->closed()) {
+  while (!channel.closed()) {
     if (winch.fired()) {
       int cols = pty.cols;
       int rows = pty.rows;
       window_size(&cols, &rows);
-      channel->change_pty_size(cols, rows);
+      channel.change_pty_size(cols, rows);
     }
     bool ready = false;
     core::Result<bool> open = true;
     if (stdin_open) {
       // The winch pipe wakes the poll too, through the same fd trick.
-      open = channel->pump_with_fd(STDIN_FILENO, 100, &ready);
+      open = channel.pump_with_fd(STDIN_FILENO, 100, &ready);
     } else {
-      open = channel->pump(100);
+      open = channel.pump(100);
     }
-    if (!open) {
-      return std::unexpected(open.error());
-    }
+    EC2DL_TRY(open);
     if (ready) {
       const ssize_t n = ::read(STDIN_FILENO, buffer.data(), buffer.size());
       if (n > 0) {
-        EC2DL_TRY(channel->write(std::string_view(buffer.data(), static_cast<size_t>(n))));
+        EC2DL_TRY(channel.write(std::string_view(buffer.data(), static_cast<size_t>(n))));
       } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
         stdin_open = false;
-        EC2DL_TRY(channel->send_eof());
+        EC2DL_TRY(channel.send_eof());
       }
     }
     if (local_error != 0) {
@@ -172,7 +167,7 @@ core::Result<ExitStatus> run_interactive(Session& session, const std::string& co
                   std::string("write to the terminal: ") + std::strerror(local_error));
     }
   }
-  return channel->exit_status();
+  return channel.exit_status();
 }
 
 }  // namespace ec2dl::ssh

@@ -330,7 +330,8 @@ core::Result<void> record_host_key(const std::string& file, const std::string& n
   return core::ok();
 }
 
-core::Result<void> verify_host_key(ssh_session session, const core::Target& target) {
+core::Result<void> verify_host_key(ssh_session session, const core::Target& target,
+                                   Prompter& prompter) {
   ssh_key raw_key = nullptr;
   if (ssh_get_server_publickey(session, &raw_key) != SSH_OK) {
     return fail(ErrorKind::host_key,
@@ -412,12 +413,7 @@ core::Result<void> verify_host_key(ssh_session session, const core::Target& targ
                               "once with --host-key-check accept-new (it is saved to {})",
                               record_file));
     case core::HostKeyPolicy::ask: {
-      const auto answer = prompt_terminal(
-          fmt::format("The authenticity of host '{}' can't be established.\n{} key fingerprint "
-                      "is {}.\nAre you sure you want to continue connecting (yes/no)? ",
-                      name, short_type(type), fingerprint),
-          false);
-      if (!answer || util::to_lower(util::trim(*answer)) != "yes") {
+      if (!prompter.accept_host_key(name, short_type(type), fingerprint)) {
         return fail(ErrorKind::host_key,
                     fmt::format("host key verification failed: {} ({} key {}) not accepted", name,
                                 short_type(type), fingerprint));
@@ -428,9 +424,7 @@ core::Result<void> verify_host_key(ssh_session session, const core::Target& targ
       break;
   }
   EC2DL_TRY(record_host_key(record_file, name, key.get(), target.hash_known_hosts));
-  // OpenSSH prints the same notice when it learns a key.
-  fmt::print(stderr, "ec2dl: permanently added '{}' ({}) to the list of known hosts ({})\n", name,
-             short_type(type), record_file);
+  prompter.host_key_recorded(name, short_type(type), record_file);
   return core::ok();
 }
 

@@ -11,10 +11,9 @@
 
 namespace ec2dl::ssh {
 
-bool is_transient(const core::Error& error) {
-  return error.kind() == core::ErrorKind::connect || error.kind() == core::ErrorKind::timeout;
-}
+namespace {
 
+// Waits `ms` milliseconds unless interrupted; false when interrupted.
 bool sleep_interruptible(int ms) {
   const auto deadline = util::monotonic_ms() + ms;
   while (!core::interrupted()) {
@@ -28,33 +27,27 @@ bool sleep_interruptible(int ms) {
   return false;
 }
 
-core::Result<Session> connect_with_retry(const core::Target& target, const RetryPolicy& policy,
-                                         const RetryNotice& notice) {
-  const auto start = util::monotonic_ms();
-  int delay = policy.first_delay_ms;
-  for (int attempt = 1;; ++attempt) {
-    auto session = Session::connect(target);
-    if (session || !is_transient(session.error())) {
-      return session;
-    }
-    if (policy.give_up_after_s > 0 &&
-        util::monotonic_ms() - start + delay >
-            static_cast<std::int64_t>(policy.give_up_after_s) * 1000) {
-      return session;
-    }
-    if (notice) {
-      notice(session.error(), attempt, delay);
-    }
-    if (!sleep_interruptible(delay)) {
-      return core::fail(core::ErrorKind::interrupted, "interrupted");
-    }
-    delay = std::min(delay * 2, policy.max_delay_ms);
+int backoff_ms(const RetryPolicy& policy, int attempt) {
+  std::int64_t delay = policy.first_delay_ms;
+  for (int i = 1; i < attempt && delay < policy.max_delay_ms; ++i) {
+    delay *= 2;
   }
+  return static_cast<int>(std::min<std::int64_t>(delay, policy.max_delay_ms));
 }
 
-Reconnector::Reconnector(core::Target target, RetryPolicy policy,
-                         std::function<void(std::string)> say)
-    : m_target(std::move(target)), m_policy(policy), m_say(std::move(say)) {}
+}  // namespace
+
+bool is_transient(const core::Error& error) {
+  return error.kind() == core::ErrorKind::connect || error.kind() == core::ErrorKind::timeout;
+}
+
+Reconnector::Reconnector(Mode mode, core::Target target, ConnectFn connect, RetryPolicy policy,
+                         SayFn say)
+    : m_mode(mode),
+      m_target(std::move(target)),
+      m_connect(std::move(connect)),
+      m_policy(policy),
+      m_say(std::move(say)) {}
 
 void Reconnector::adopt(Session session) {
   m_session.emplace(std::move(session));
@@ -65,18 +58,61 @@ core::Result<Session*> Reconnector::session() {
   if (m_session) {
     return &*m_session;
   }
-  auto session = connect_with_retry(
-      m_target, m_policy, [this](const core::Error& error, int attempt, int delay_ms) {
-        if (m_say) {
-          m_say(fmt::format("cannot reach {} yet ({}); retrying in {} s (attempt {})",
-                            m_target.display(), error.message(), (delay_ms + 999) / 1000,
-                            attempt + 1));
-        }
-      });
-  if (!session) {
-    return std::unexpected(session.error());
+  return m_mode == Mode::blocking ? connect_blocking() : connect_once();
+}
+
+core::Result<Session*> Reconnector::connect_blocking() {
+  const auto start = util::monotonic_ms();
+  for (int attempt = 1;; ++attempt) {
+    auto session = m_connect();
+    if (session) {
+      connected(std::move(*session));
+      return &*m_session;
+    }
+    const int delay = backoff_ms(m_policy, attempt);
+    if (!is_transient(session.error()) ||
+        (m_policy.give_up_after_s > 0 &&
+         util::monotonic_ms() - start + delay >
+             static_cast<std::int64_t>(m_policy.give_up_after_s) * 1000)) {
+      return std::unexpected(session.error());
+    }
+    if (m_say) {
+      m_say(fmt::format("cannot reach {} yet ({}); retrying in {} s (attempt {})",
+                        m_target.display(), session.error().message(), (delay + 999) / 1000,
+                        attempt + 1));
+    }
+    if (!sleep_interruptible(delay)) {
+      return core::fail(core::ErrorKind::interrupted, "interrupted");
+    }
   }
-  m_session.emplace(std::move(*session));
+}
+
+core::Result<Session*> Reconnector::connect_once() {
+  const auto now = util::monotonic_ms();
+  if (m_lost && now < m_next_attempt_ms) {
+    return core::fail(core::ErrorKind::connect,
+                      fmt::format("connection lost; reconnecting in {} s (attempt {})",
+                                  (m_next_attempt_ms - now + 999) / 1000, m_attempts + 1));
+  }
+  auto session = m_connect();
+  if (session) {
+    connected(std::move(*session));
+    return &*m_session;
+  }
+  if (m_lost && is_transient(session.error())) {
+    ++m_attempts;
+    const int delay = backoff_ms(m_policy, m_attempts);
+    m_next_attempt_ms = util::monotonic_ms() + delay;
+    return core::fail(core::ErrorKind::connect,
+                      fmt::format("reconnecting: {}; next try in {} s", session.error().message(),
+                                  (delay + 999) / 1000));
+  }
+  return std::unexpected(session.error());
+}
+
+void Reconnector::connected(Session session) {
+  m_session.emplace(std::move(session));
+  m_attempts = 0;
   if (m_lost) {
     ++m_reconnects;
     m_lost = false;
@@ -84,7 +120,6 @@ core::Result<Session*> Reconnector::session() {
       m_say(fmt::format("reconnected to {}", m_target.display()));
     }
   }
-  return &*m_session;
 }
 
 bool Reconnector::recover(const core::Error& error) {
@@ -93,10 +128,30 @@ bool Reconnector::recover(const core::Error& error) {
   }
   m_session.reset();
   m_lost = true;
+  m_attempts = 0;
+  m_next_attempt_ms = 0;
   if (m_say) {
     m_say(fmt::format("{}; reconnecting", error.message()));
   }
   return true;
+}
+
+void Reconnector::failed(const core::Error& error) {
+  if (m_session) {
+    recover(error);
+  }
+}
+
+core::Result<bool> Reconnector::wait(int fd, int timeout_ms) {
+  if (m_session) {
+    auto waited = m_session->poll_with_fd(fd, timeout_ms);
+    if (!waited) {
+      failed(waited.error());
+    }
+    return waited;
+  }
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) > 0;
 }
 
 }  // namespace ec2dl::ssh

@@ -106,7 +106,7 @@ bool Session::connected() const {
   return (ssh_get_status(m_state->session.get()) & (SSH_CLOSED | SSH_CLOSED_ERROR)) == 0;
 }
 
-core::Result<Session> Session::connect(const core::Target& target) {
+core::Result<Session> Session::connect(const core::Target& target, Prompter& prompter) {
   auto state = std::make_unique<State>();
   state->target = target;
   state->session.reset(ssh_new());
@@ -179,8 +179,8 @@ core::Result<Session> Session::connect(const core::Target& target) {
                 "check the address and port, that sshd runs there, and any firewall or "
                 "security group");
   }
-  EC2DL_TRY(verify_host_key(s, target));
-  EC2DL_TRY(authenticate(s, target));
+  EC2DL_TRY(verify_host_key(s, target, prompter));
+  EC2DL_TRY(authenticate(s, target, prompter));
 
   // From here on, a blocking libssh call gives up when keepalives would have declared the
   // connection dead, so nothing can hang forever on a silent link.
@@ -282,9 +282,7 @@ core::Result<bool> Session::poll_with_fd(int fd, int timeout_ms) {
   }
   auto result = poll(timeout_ms);
   ssh_event_remove_fd(m_state->event.get(), fd);
-  if (!result) {
-    return std::unexpected(result.error());
-  }
+  EC2DL_TRY(result);
   return readable;
 }
 

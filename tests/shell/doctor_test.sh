@@ -1,9 +1,12 @@
-# doctor.sh run directly under $TEST_SHELL (dash or bash): the report lines it prints for a
+# doctor.sh (after lib.sh, which it uses) run directly under $TEST_SHELL (dash or bash): the report lines it prints for a
 # healthy server, a driver that is not loaded, no nvidia-smi, a missing python, and
 # registries that exist, do not exist yet, or cannot be made.
 set -u
-script=${EC2DL_SCRIPTS:?}/doctor.sh
+: "${EC2DL_SCRIPTS:?}"
 shell=$(command -v "${TEST_SHELL:-sh}")
+# shellcheck source-path=SCRIPTDIR source=script_text.sh
+. "${0%/*}/script_text.sh"
+script=$(script_text doctor) || exit 1
 # The registry as a client sends it, with the tilde for the server to expand.
 # shellcheck disable=SC2088
 reg='~/.ec2dl'
@@ -48,7 +51,7 @@ for tool in sh tar setsid ps tail awk sed stat find sha256sum tr id uname readli
 done
 
 run() {
-  HOME=$tmp/home PATH=$1 FAKE_SMI_OUT=$2 FAKE_SMI_STATUS=$3 "$shell" "$script" "$4" "$5"
+  HOME=$tmp/home PATH=$1 FAKE_SMI_OUT=$2 FAKE_SMI_STATUS=$3 "$shell" -c "$script" ec2dl-doctor "$4" "$5"
 }
 
 # Healthy: two GPUs, python3, a registry that does not exist yet.

@@ -1,10 +1,12 @@
-# gpu_query.sh (after gpu_top_jobs.sh) run directly under $TEST_SHELL with the stand-in
+# gpu_query.sh (with what it uses: lib.sh, gpu_top_jobs.sh) run directly under $TEST_SHELL with the stand-in
 # nvidia-smi: its sections, the registry lines, hostile job folders, a failing or missing
 # nvidia-smi, and --raw.
 # Env: EC2DL_SCRIPTS (src/remote/scripts), TEST_SHELL; EC2DL_FAKE_GPU (else tests/fake-gpu).
 set -u
 scripts=${EC2DL_SCRIPTS:?}
 sh_=${TEST_SHELL:-sh}
+# shellcheck source-path=SCRIPTDIR source=script_text.sh
+. "${0%/*}/script_text.sh"
 fake=${EC2DL_FAKE_GPU:-$scripts/../../../tests/fake-gpu}
 [ -x "$fake/nvidia-smi" ] || { echo "FAIL: no stand-in nvidia-smi at $fake" >&2; exit 1; }
 work=$(mktemp -d)
@@ -31,7 +33,7 @@ query() { # PATH [ARGS...]: runs the query with PATH
   p=$1
   shift
   # shellcheck disable=SC2088  # the script expands the tilde itself
-  PATH=$p "$sh_" -c "$(cat "$scripts/gpu_top_jobs.sh" "$scripts/gpu_query.sh")" ec2dl-gpu "$m" \
+  PATH=$p "$sh_" -c "$(script_text gpu_query)" ec2dl-gpu "$m" \
     '~/.ec2dl' "$@"
 }
 fields='index,uuid,name,memory.used'

@@ -1,10 +1,12 @@
-# top_snapshot.sh (after gpu_top_jobs.sh) run directly under $TEST_SHELL: its sections, the
+# top_snapshot.sh (with what it uses: lib.sh, gpu_top_jobs.sh) run directly under $TEST_SHELL: its sections, the
 # two samples, threads of a process or of a job's session, the disks, and a registry under a
 # base folder with spaces.
 # Env: EC2DL_SCRIPTS (src/remote/scripts), TEST_SHELL.
 set -u
-scripts=${EC2DL_SCRIPTS:?}
+: "${EC2DL_SCRIPTS:?}"
 sh_=${TEST_SHELL:-sh}
+# shellcheck source-path=SCRIPTDIR source=script_text.sh
+. "${0%/*}/script_text.sh"
 work=$(mktemp -d)
 pids=
 cleanup() {
@@ -26,7 +28,7 @@ fail() {
 
 m=@ec2dl-test
 snapshot() { # BASE PID JOB
-  "$sh_" -c "$(cat "$scripts/gpu_top_jobs.sh" "$scripts/top_snapshot.sh")" ec2dl-top "$m" \
+  "$sh_" -c "$(script_text top_snapshot)" ec2dl-top "$m" \
     "$1" 0.2 "$2" "$3"
 }
 section() { # TEXT NAME: the body of section NAME

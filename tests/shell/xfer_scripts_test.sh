@@ -5,8 +5,10 @@
 # output is only counted here (SC2010); some texts are scripts, not expansions (SC2016).
 # shellcheck disable=SC2088,SC2010,SC2016
 set -u
-dir=${EC2DL_SCRIPTS:?}
+: "${EC2DL_SCRIPTS:?}"
 shell=$(command -v "${TEST_SHELL:-sh}")
+# shellcheck source-path=SCRIPTDIR source=script_text.sh
+. "${0%/*}/script_text.sh"
 failures=0
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -37,7 +39,7 @@ has() {
 run() {  # SCRIPT ARGS... (stdin passed through)
   s=$1
   shift
-  "$shell" "$dir/$s.sh" "$@"
+  "$shell" -c "$(script_text "$s")" "ec2dl-$s" "$@"
 }
 
 nl='

@@ -9,6 +9,7 @@
 #include "ec2dl/monitor/gpu.hpp"
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/monitor/top.hpp"
+#include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/ui/spark.hpp"
 #include "support/fixtures.hpp"
 
@@ -41,6 +42,20 @@ TEST(Report, ACutAnswerIsAnError) {
 
 TEST(Report, MarkersAreFreshEachTime) {
   EXPECT_NE(new_marker(), new_marker());
+}
+
+TEST(Report, ScriptsComeWholeWithWhatTheyUse) {
+  // gpu_query.sh and top_snapshot.sh name lib.sh and gpu_top_jobs.sh in their "# uses:"
+  // line: the embedded text is those scripts', then their own.
+  for (const auto& script : {remote::scripts::gpu_query, remote::scripts::top_snapshot}) {
+    const auto& lib = remote::scripts::lib.text;
+    const auto& jobs = remote::scripts::gpu_top_jobs.text;
+    EXPECT_TRUE(script.text.starts_with(std::string(lib) + std::string(jobs))) << script.name;
+    EXPECT_GT(script.text.size(), lib.size() + jobs.size()) << script.name;
+  }
+  const auto call = report_call(remote::scripts::top_snapshot, k_marker, {"~", "0.5"});
+  EXPECT_EQ(call.script.name, "top_snapshot");
+  EXPECT_EQ(call.args, (std::vector<std::string>{k_marker, "~", "0.5"}));
 }
 
 TEST(GpuSnapshot, RecordedStateWithJobsJoined) {

@@ -4,10 +4,15 @@
 
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/core/error.hpp"
+#include "ec2dl/ssh/prompt.hpp"
 #include "ec2dl/ssh/reconnect.hpp"
 #include "ec2dl/ssh/session.hpp"
 
 namespace ec2dl::cli {
+
+// Asks on the terminal and tells on stderr what connecting needs and learns (a passphrase,
+// a new host key): the Prompter every command passes to ssh::Session::connect.
+ssh::Prompter& prompter();
 
 // Resolves the target and opens an authenticated session to it.
 core::Result<ssh::Session> connect(core::Context& ctx);
@@ -15,6 +20,12 @@ core::Result<ssh::Session> connect(core::Context& ctx);
 // A Reconnector for the context's target that says what it does on stderr ("ec2dl: ...",
 // silenced by -q) and retries until interrupted. Fails when the target cannot be resolved.
 core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx);
+
+// The one connection a monitoring command (gpu, top, ps) uses for all its samples, a watch
+// included: a fail-fast Reconnector over connect(ctx), so a watch keeps drawing and answering
+// keys while it is down (retrying after 2, 4, 8, then every 10 s). The target is resolved
+// by its first session(), which reports any error; its target() stays empty.
+ssh::Reconnector make_monitor_link(core::Context& ctx);
 
 // Prints "ec2dl: error: MESSAGE" (and "ec2dl: hint: HINT") on stderr; returns the exit status
 // the error maps to.

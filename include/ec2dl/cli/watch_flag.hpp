@@ -6,7 +6,7 @@
 
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/core/error.hpp"
-#include "ec2dl/monitor/report.hpp"
+#include "ec2dl/ssh/reconnect.hpp"
 #include "ec2dl/ui/watch.hpp"
 
 namespace CLI {
@@ -36,6 +36,6 @@ int report_all(const std::vector<core::Error>& errors);
 // watch says so and goes on); a failure before any frame was shown ends the watch, reported
 // with cli::report's message and status.
 ui::WatchOptions watch_options(core::Context& ctx, std::string_view command, double interval_s,
-                               monitor::Link& link, const bool* shown_a_frame);
+                               ssh::Reconnector& link, const bool* shown_a_frame);
 
 }  // namespace ec2dl::cli

@@ -8,10 +8,12 @@
 namespace ec2dl::remote {
 
 // A remote sh script kept as src/remote/scripts/NAME.sh and embedded into the binary at build
-// time; every one is a constant in ec2dl::remote::scripts (ec2dl/remote/scripts.hpp).
+// time; every one is a constant in ec2dl::remote::scripts (ec2dl/remote/scripts.hpp). A
+// script whose header has a line "# uses: lib ..." is embedded after the scripts it names
+// (theirs first, each once), so `text` always runs on its own.
 struct Script {
   std::string_view name;  // "job_launch"
-  std::string_view text;  // the file's bytes
+  std::string_view text;  // the used scripts' bytes, then the file's
 };
 
 // One run of an embedded script: the one way every capability builds the command line that

@@ -5,6 +5,7 @@
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/core/target.hpp"
 #include "ec2dl/ssh/handles.hpp"
+#include "ec2dl/ssh/prompt.hpp"
 
 namespace ec2dl::ssh {
 
@@ -13,8 +14,9 @@ namespace ec2dl::ssh {
 std::string identity_file_problem(const std::string& path, bool* missing);
 
 // Authenticates the connected session: the ssh-agent first, then each identity file (its .pub
-// offered before the private key is loaded; a passphrase asked on the terminal). Errors are
-// kind auth, with what was tried and why each key was not used.
-core::Result<void> authenticate(ssh_session session, const core::Target& target);
+// offered before the private key is loaded; a passphrase asked through `prompter`). Errors
+// are kind auth, with what was tried and why each key was not used.
+core::Result<void> authenticate(ssh_session session, const core::Target& target,
+                                Prompter& prompter);
 
 }  // namespace ec2dl::ssh

@@ -60,7 +60,6 @@ class Channel {
   core::Result<ExitStatus> wait();
 
   bool closed() const;
-  bool eof() const;
   const ExitStatus& exit_status() const;
 
   // Asks the server to deliver a signal ("INT", "TERM") to the command; best effort.

@@ -1,7 +1,6 @@
 #pragma once
 
 #include <libssh/libssh.h>
-#include <libssh/sftp.h>
 
 #include <memory>
 
@@ -17,7 +16,6 @@ using SessionHandle = CHandle<ssh_session, ssh_free>;
 using ChannelHandle = CHandle<ssh_channel, ssh_channel_free>;
 using EventHandle = CHandle<ssh_event, ssh_event_free>;
 using KeyHandle = CHandle<ssh_key, ssh_key_free>;
-using SftpHandle = CHandle<sftp_session, sftp_free>;
 
 inline void free_ssh_string(char* s) {
   ssh_string_free_char(s);

@@ -7,6 +7,7 @@
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/core/target.hpp"
 #include "ec2dl/ssh/handles.hpp"
+#include "ec2dl/ssh/prompt.hpp"
 
 namespace ec2dl::ssh {
 
@@ -61,9 +62,10 @@ core::Result<void> record_host_key(const std::string& file, const std::string& n
 
 // Checks the connected session's host key under target.host_key_policy: known keys pass;
 // unknown ones are refused (strict), recorded (accept-new, hashed under HashKnownHosts) or
-// asked about (ask); a changed key (any key but the recorded ones, of whatever type), a
-// revoked key and a host known only through @cert-authority are refused under every policy.
-// Errors are kind host_key.
-core::Result<void> verify_host_key(ssh_session session, const core::Target& target);
+// asked about (ask, through `prompter`, which also hears of a key recorded); a changed key (any key
+// but the recorded ones, of whatever type), a revoked key and a host known only through
+// @cert-authority are refused under every policy. Errors are kind host_key.
+core::Result<void> verify_host_key(ssh_session session, const core::Target& target,
+                                   Prompter& prompter);
 
 }  // namespace ec2dl::ssh

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -17,55 +18,77 @@ bool is_transient(const core::Error& error);
 struct RetryPolicy {
   int first_delay_ms = 1000;  // doubled after each failed attempt ...
   int max_delay_ms = 30000;   // ... up to this
-  int give_up_after_s = 0;    // 0: keep trying until interrupted
+  int give_up_after_s = 0;    // 0: keep trying until interrupted (blocking mode only)
 };
-
-// Called before each wait: the error that made the attempt fail, the attempt number (1 for
-// the first retry) and the delay before the next attempt.
-using RetryNotice = std::function<void(const core::Error& error, int attempt, int delay_ms)>;
-
-// Connects, retrying transient failures with exponential backoff. Stops with the error on a
-// non-transient failure, on Ctrl-C (kind interrupted), or when give_up_after_s has passed.
-core::Result<Session> connect_with_retry(const core::Target& target, const RetryPolicy& policy,
-                                         const RetryNotice& notice);
-
-// Waits `ms` milliseconds unless interrupted; false when interrupted.
-bool sleep_interruptible(int ms);
 
 // Keeps a session to one target across dropped links, for commands that can pick up where
 // they stopped (a follow at a byte offset, a wait, a watch):
 //
 //   while (true) {
-//     auto s = link.session();            // connects (with backoff) when needed
+//     auto s = link.session();            // connects when needed
 //     if (!s) return error;
 //     auto r = resumable_operation(**s);  // keeps its own progress
 //     if (r || !link.recover(r.error())) break;
 //   }
+//
+// It has two modes. A blocking one (tail -f, wait) retries transient failures inside
+// session() with backoff until it connects, is interrupted or gives up. A fail-fast one (a
+// watch, which must keep drawing and answering keys) tries once per call: while the link is
+// down, session() fails at once (kind connect) with a message that says it is reconnecting,
+// and a later call tries again once the backoff has passed.
 class Reconnector {
  public:
-  // `say` receives one-line notices ("connection to X lost: ...; reconnecting in 2 s").
-  Reconnector(core::Target target, RetryPolicy policy, std::function<void(std::string)> say);
+  enum class Mode { blocking, fail_fast };
+  using ConnectFn = std::function<core::Result<Session>()>;
+  // Receives one-line notices ("connection to X lost: ...; reconnecting").
+  using SayFn = std::function<void(std::string)>;
+
+  // `connect` opens a session to `target` (named in notices; may be left empty when `say`
+  // is); `say` may be empty (no notices).
+  Reconnector(Mode mode, core::Target target, ConnectFn connect, RetryPolicy policy = {},
+              SayFn say = {});
 
   // Starts from a session that is already open.
   void adopt(Session session);
 
-  // The current session; after a loss, reconnects first (retrying transient failures).
+  // The current session, connecting on first use. After a loss it reconnects first: blocking,
+  // retrying transient failures with backoff; fail-fast, at most one attempt per backoff.
   core::Result<Session*> session();
 
   // After an operation failed: true when the failure is transient and the operation should
   // run again (the session is dropped; session() reconnects); false otherwise.
   bool recover(const core::Error& error);
 
+  // The watch's form of recover(): drops the session after a transient failure of an
+  // operation on it, and ignores errors that session() itself returned while down.
+  void failed(const core::Error& error);
+
+  // True once a connection was lost and not yet reopened.
+  bool reconnecting() const { return m_lost; }
+
+  // Waits up to timeout_ms for `fd` to be readable while the session's keepalive runs (a
+  // plain poll while there is no session); returns whether it is. A failure of the session
+  // meanwhile goes through failed() and is returned.
+  core::Result<bool> wait(int fd, int timeout_ms);
+
   const core::Target& target() const { return m_target; }
   int reconnects() const { return m_reconnects; }
 
  private:
+  core::Result<Session*> connect_blocking();
+  core::Result<Session*> connect_once();
+  void connected(Session session);
+
+  Mode m_mode;
   core::Target m_target;
+  ConnectFn m_connect;
   RetryPolicy m_policy;
-  std::function<void(std::string)> m_say;
+  SayFn m_say;
   std::optional<Session> m_session;
   bool m_lost = false;
   int m_reconnects = 0;
+  int m_attempts = 0;                  // failed attempts since the loss (fail-fast)
+  std::int64_t m_next_attempt_ms = 0;  // no attempt before this (fail-fast)
 };
 
 }  // namespace ec2dl::ssh

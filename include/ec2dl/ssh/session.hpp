@@ -7,6 +7,7 @@
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/core/target.hpp"
 #include "ec2dl/ssh/handles.hpp"
+#include "ec2dl/ssh/prompt.hpp"
 
 namespace ec2dl::ssh {
 
@@ -18,8 +19,9 @@ void configure_libssh_logging(int verbosity);
 class Session {
  public:
   // Connects, checks the host key against known_hosts under the target's policy, and
-  // authenticates (agent, then identity files). Errors carry kind connect, host_key or auth.
-  static core::Result<Session> connect(const core::Target& target);
+  // authenticates (agent, then identity files), asking and telling through `prompter` (it
+  // is not kept). Errors carry kind connect, host_key or auth.
+  static core::Result<Session> connect(const core::Target& target, Prompter& prompter);
 
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;

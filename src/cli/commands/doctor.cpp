@@ -406,7 +406,7 @@ int run(const Options& options, core::Context& ctx) {
     if (ctx.options().host_key_check.empty()) {
       target->host_key_policy = core::HostKeyPolicy::strict;
     }
-    auto session = ssh::Session::connect(*target);
+    auto session = ssh::Session::connect(*target, prompter());
     if (!session) {
       const auto& e = session.error();
       // Only a key that is merely not known yet is a warning; a changed or revoked key, or a

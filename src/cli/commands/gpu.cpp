@@ -27,20 +27,17 @@ constexpr double k_history_window_s = 300;  // what the watch's sparklines cover
 // `nvidia-smi` as the server prints it; its status folded into 0/1 like every gpu failure.
 core::Result<std::string> raw_sample(ssh::Session& session) {
   const auto marker = monitor::new_marker();
-  auto captured = ssh::capture(session, monitor::gpu_raw_command(marker));
-  if (!captured) {
-    return std::unexpected(captured.error());
-  }
-  if (auto missing = monitor::gpu_raw_error(captured->out, marker)) {
+  EC2DL_TRY_ASSIGN(auto captured, ssh::capture(session, monitor::gpu_raw_command(marker)));
+  if (auto missing = monitor::gpu_raw_error(captured.out, marker)) {
     return std::unexpected(*missing);
   }
-  if (captured->status.shell_status() != 0) {
-    auto out = captured->out + captured->err;
+  if (captured.status.shell_status() != 0) {
+    auto out = captured.out + captured.err;
     return core::fail(core::ErrorKind::remote,
                       fmt::format("nvidia-smi failed (status {}): {}",
-                                  captured->status.shell_status(), util::trim(out)));
+                                  captured.status.shell_status(), util::trim(out)));
   }
-  return captured->out;
+  return std::move(captured.out);
 }
 
 std::size_t stdout_width(const core::Context& ctx) {
@@ -210,7 +207,7 @@ void setup(CLI::App& app, Options& options) {
       "Exits 1 when the server has no nvidia-smi or nvidia-smi fails (no driver, no GPU).");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   // Every problem with the arguments, reported together before connecting.
   std::vector<core::Error> errors;
   if (options.raw && ctx.options().json) {
@@ -227,30 +224,21 @@ int run(const Options& options, core::Context& ctx) {
   if (!errors.empty()) {
     return report_all(errors);
   }
-  monitor::Link link([&ctx] { return connect(ctx); });
-  auto session = link.session();
-  if (!session) {
-    return report(session.error());
-  }
+  auto link = make_monitor_link(ctx);
+  EC2DL_TRY_ASSIGN(auto* session, link.session());
   const auto remote_dir = ctx.remote_dir();
 
   if (!options.watch.given) {
     if (options.raw) {
-      auto out = raw_sample(**session);
-      if (!out) {
-        return report(out.error());
-      }
-      util::write_all(STDOUT_FILENO, *out);
+      EC2DL_TRY_ASSIGN(const auto out, raw_sample(*session));
+      util::write_all(STDOUT_FILENO, out);
       return core::k_exit_ok;
     }
-    auto snapshot = monitor::sample_gpus(**session, remote_dir);
-    if (!snapshot) {
-      return report(snapshot.error());
-    }
+    EC2DL_TRY_ASSIGN(const auto snapshot, monitor::sample_gpus(*session, remote_dir));
     const auto text =
         ctx.options().json
-            ? monitor::json_text(monitor::to_json(*snapshot), true)
-            : render(*snapshot,
+            ? monitor::json_text(monitor::to_json(snapshot), true)
+            : render(snapshot,
                      {.color = ctx.color(), .width = stdout_width(ctx), .history = nullptr});
     util::write_all(STDOUT_FILENO, text);
     return core::k_exit_ok;
@@ -260,27 +248,21 @@ int run(const Options& options, core::Context& ctx) {
   History history(k_history_window_s, interval);
   auto watch = watch_options(ctx, "gpu", interval, link, &shown);
   return ui::run_watch(watch, [&]() -> core::Result<std::string> {
-    auto s = link.session();
-    if (!s) {
-      return std::unexpected(s.error());
-    }
+    EC2DL_TRY_ASSIGN(auto* s, link.session());
     if (options.raw) {
-      auto out = raw_sample(**s);
+      auto out = raw_sample(*s);
       shown = shown || out.has_value();
       return out;
     }
-    auto snapshot = monitor::sample_gpus(**s, remote_dir);
-    if (!snapshot) {
-      return std::unexpected(snapshot.error());
-    }
+    EC2DL_TRY_ASSIGN(const auto snapshot, monitor::sample_gpus(*s, remote_dir));
     shown = true;
     if (ctx.options().json) {
-      return monitor::json_text(monitor::to_json(*snapshot), false);
+      return monitor::json_text(monitor::to_json(snapshot), false);
     }
-    history.add(*snapshot);
+    history.add(snapshot);
     const auto width =
         watch.terminal ? ui::terminal_size(STDOUT_FILENO).value_or(ui::TerminalSize{}).cols : 0;
-    return render(*snapshot, {.color = watch.color, .width = width, .history = &history});
+    return render(snapshot, {.color = watch.color, .width = width, .history = &history});
   });
 }
 

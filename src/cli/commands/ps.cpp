@@ -230,7 +230,7 @@ int run(const Options& options, core::Context& ctx) {
     }
     interval = *secs;
   }
-  monitor::Link link([&ctx] { return connect(ctx); });
+  auto link = make_monitor_link(ctx);
   const std::string base = ctx.remote_dir();
   const auto& global = ctx.options();
   const bool color = ctx.color();

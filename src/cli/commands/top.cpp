@@ -65,12 +65,14 @@ std::size_t stdout_width(bool terminal) {
 }
 
 // The server's top on a terminal, for the process or the job's processes.
-int run_interactive(ssh::Session& session, const Options& o, const monitor::TopQuery& query) {
+core::Result<int> run_interactive(ssh::Session& session, const Options& o,
+                                  const monitor::TopQuery& query) {
   std::vector<std::string> args;
   if (!o.pid.empty() || !o.job.empty()) {
-    auto snapshot = monitor::sample_top(session, query);
+    // Not EC2DL_TRY_ASSIGN: g++ 12 then warns that the moved focus may be uninitialized.
+    const auto snapshot = monitor::sample_top(session, query);
     if (!snapshot) {
-      return report(snapshot.error());
+      return std::unexpected(snapshot.error());
     }
     std::vector<std::string> pids;
     for (const auto& p : snapshot->focus->processes) {
@@ -82,15 +84,12 @@ int run_interactive(ssh::Session& session, const Options& o, const monitor::TopQ
   }
   const auto command = remote::sh_command(
       "command -v top >/dev/null 2>&1 || exit 127\nexec top \"$@\"\n", args, "ec2dl-top");
-  auto status = ssh::run_interactive(session, command);
-  if (!status) {
-    return report(status.error());
+  EC2DL_TRY_ASSIGN(const auto status, ssh::run_interactive(session, command));
+  if (status.shell_status() == 127) {
+    return core::fail(core::ErrorKind::not_found, "top is not installed on the server",
+                      "install procps there, or use 'ec2dl top' without --interactive");
   }
-  if (status->shell_status() == 127) {
-    return report(core::Error(core::ErrorKind::not_found, "top is not installed on the server",
-                              "install procps there, or use 'ec2dl top' without --interactive"));
-  }
-  return status->shell_status() == 0 ? core::k_exit_ok : core::k_exit_failed;
+  return status.shell_status() == 0 ? core::k_exit_ok : core::k_exit_failed;
 }
 
 constexpr std::size_t k_threads_shown = 20;
@@ -273,7 +272,7 @@ void setup(CLI::App& app, Options& options) {
       "  ec2dl top --interactive        # the real top, in a terminal");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   auto errors = check(options, ctx);
   double interval = 0;
   if (options.watch.given) {
@@ -297,31 +296,25 @@ int run(const Options& options, core::Context& ctx) {
     query.workdir = (*profile)->workdir;  // the default folder of push and run
   }
 
-  monitor::Link link([&ctx] { return connect(ctx); });
-  auto session = link.session();
-  if (!session) {
-    return report(session.error());
-  }
+  auto link = make_monitor_link(ctx);
+  EC2DL_TRY_ASSIGN(auto* session, link.session());
   if (options.interactive) {
-    return run_interactive(**session, options, query);
+    return run_interactive(*session, options, query);
   }
   const bool json = ctx.options().json;
 
   if (!options.watch.given) {
-    auto snapshot = monitor::sample_top(**session, query);
-    if (!snapshot) {
-      return report(snapshot.error());
-    }
+    EC2DL_TRY_ASSIGN(const auto snapshot, monitor::sample_top(*session, query));
     if (json) {
-      util::write_all(STDOUT_FILENO, monitor::json_text(monitor::to_json(*snapshot), true));
+      util::write_all(STDOUT_FILENO, monitor::json_text(monitor::to_json(snapshot), true));
       if (!ctx.options().quiet) {
-        for (const auto& w : disk_warnings(*snapshot)) {
+        for (const auto& w : disk_warnings(snapshot)) {
           warn(w);
         }
       }
     } else {
-      util::write_all(STDOUT_FILENO, render(*snapshot, {.color = ctx.color(),
-                                                        .width = stdout_width(ctx.stdout_tty())}));
+      util::write_all(STDOUT_FILENO, render(snapshot, {.color = ctx.color(),
+                                                       .width = stdout_width(ctx.stdout_tty())}));
     }
     return core::k_exit_ok;
   }
@@ -329,19 +322,13 @@ int run(const Options& options, core::Context& ctx) {
   bool shown = false;
   auto watch = watch_options(ctx, "top", interval, link, &shown);
   return ui::run_watch(watch, [&]() -> core::Result<std::string> {
-    auto s = link.session();
-    if (!s) {
-      return std::unexpected(s.error());
-    }
-    auto snapshot = monitor::sample_top(**s, query);
-    if (!snapshot) {
-      return std::unexpected(snapshot.error());
-    }
+    EC2DL_TRY_ASSIGN(auto* s, link.session());
+    EC2DL_TRY_ASSIGN(const auto snapshot, monitor::sample_top(*s, query));
     shown = true;
     if (json) {
-      return monitor::json_text(monitor::to_json(*snapshot), false);
+      return monitor::json_text(monitor::to_json(snapshot), false);
     }
-    return render(*snapshot, {.color = watch.color, .width = stdout_width(watch.terminal)});
+    return render(snapshot, {.color = watch.color, .width = stdout_width(watch.terminal)});
   });
 }
 

@@ -4,12 +4,10 @@
 #   REGISTRY: the job registry folder (a leading ~ is expanded here)
 #   PYTHON:   the interpreter command of the profile ("python3" when empty); it may hold
 #             arguments ("conda run -n base python"), so it is split into words
+# uses: lib
 registry=$1
 python=${2:-python3}
-case $registry in
-  \~) registry=$HOME ;;
-  \~/*) registry=$HOME/${registry#??} ;;
-esac
+expand_tilde "$registry" registry
 
 first_line() {
   tr -d '\r' | sed -n '1{s/[[:cntrl:]]/ /g;p;}'

@@ -5,11 +5,9 @@
 # Sections: host NAME; missing (no nvidia-smi); gpus STATUS; apps STATUS; jobs; stat (the
 # /proc/PID/stat lines of GPU and job processes); owners ("/proc/PID USER"); end.
 # nvidia-smi's stderr is left on the script's stderr: only its stdout is CSV.
+# uses: lib gpu_top_jobs
 m=$1 base=$2
-case $base in
-  \~) base=$HOME ;;
-  \~/*) base=$HOME/${base#??} ;;
-esac
+expand_tilde "$base" base
 
 smi=$(command -v nvidia-smi 2>/dev/null) || smi=
 if [ -z "$smi" ]; then

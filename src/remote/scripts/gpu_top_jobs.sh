@@ -1,5 +1,5 @@
-# Shared by gpu_query.sh and top_snapshot.sh (put in front of them): the job registry as the
-# monitoring commands read it.
+# Shared by gpu_query.sh and top_snapshot.sh (their "# uses:" line puts it in front of them):
+# the job registry as the monitoring commands read it.
 # ec2dl_jobs BASE prints, for each job folder BASE/jobs/ID/:
 #   job ID PID PID_START EXITED     ("-" for a missing or non-numeric value; EXITED 0 or 1)
 #   name NAME                       (first line of the name file; may be empty)

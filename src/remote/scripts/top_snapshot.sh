@@ -8,11 +8,9 @@
 #   process in that job's session ("/proc/PID/task/TID/stat:LINE" lines).
 #   WORKDIR: the saved host's working folder (relative to the home); while it does not exist,
 #   the nearest folder above it that does (the disk it will be created on).
+# uses: lib gpu_top_jobs
 m=$1 base=$2 delay=$3 want_pid=${4-} want_job=${5-} workdir=${6-}
-case $base in
-  \~) base=$HOME ;;
-  \~/*) base=$HOME/${base#??} ;;
-esac
+expand_tilde "$base" base
 case $want_pid in *[!0-9]*) want_pid='' ;; esac
 
 printf '%s host %s\n' "$m" "$(uname -n 2>/dev/null)"
@@ -84,8 +82,7 @@ disk home "$HOME"
 disk root /
 if [ -n "$workdir" ]; then
   case $workdir in
-    \~) workdir=$HOME ;;
-    \~/*) workdir=$HOME/${workdir#??} ;;
+    \~ | \~/*) expand_tilde "$workdir" workdir ;;
     /*) ;;
     *) workdir=$HOME/$workdir ;;
   esac

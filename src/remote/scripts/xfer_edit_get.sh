@@ -4,12 +4,10 @@
 # "MODE REALPATH" (REALPATH with backslashes and newlines written as \0134 and \0012), then
 # the file's bytes.
 # Exit: 0 ok, 1 PATH is not a readable regular file.
+# uses: lib
 set -u
 path=$1
-case $path in
-  \~) path=$HOME ;;
-  \~/*) path=$HOME/${path#??} ;;
-esac
+expand_tilde "$path" path
 if [ ! -e "$path" ] && [ ! -L "$path" ]; then
   echo absent
   exit 0

@@ -7,12 +7,10 @@
 #   LENGTH send at most this many bytes (default: up to the end).
 # stdout: one line "OFFSET SIZE" (where the bytes start, and PATH's size now), then the bytes.
 # Exit: 0 ok, 1 PATH cannot be read.
+# uses: lib
 set -u
 path=$1 have=$2 hash=$3 length=${4:-}
-case $path in
-  \~) path=$HOME ;;
-  \~/*) path=$HOME/${path#??} ;;
-esac
+expand_tilde "$path" path
 if [ ! -f "$path" ] || [ ! -r "$path" ]; then
   echo "cannot read $path" >&2
   exit 1

@@ -21,6 +21,7 @@
 #   N index request   nothing matched the request
 #   F index           the listing of the last root is incomplete (unreadable folders)
 # Exit: 0 ok, 3 no such job, 4 ambiguous JOB, 5 the server lacks GNU find.
+# uses: lib
 set -u
 follow=$1 ignores=$2 base=$3 job=$4 auto=$5
 
@@ -29,20 +30,10 @@ if ! find . -maxdepth 0 -printf '' >/dev/null 2>&1; then
   exit 5
 fi
 
-# Sets xp to $1 with a leading "~" expanded (no command substitution: it would eat
-# trailing newlines of a name).
-tilde() {
-  case $1 in
-    \~) xp=$HOME ;;
-    \~/*) xp=$HOME/${1#??} ;;
-    *) xp=$1 ;;
-  esac
-}
-
 # The registry folder of JOB (an id, or the newest job whose name file holds JOB), or "".
 find_job() {
-  tilde "$base"
-  jobs=$xp/jobs
+  expand_tilde "$base" jobs
+  jobs=$jobs/jobs
   case $1 in
     '' | *[!0-9]*) ;;
     *)
@@ -89,8 +80,8 @@ if [ "$used" = 1 ]; then
   if [ -d "$jd/workdir" ]; then
     wd=$jd/workdir
   elif [ -f "$jd/workdir" ]; then
-    tilde "$(cat -- "$jd/workdir")"
-    wd=$xp
+    wd=$(cat -- "$jd/workdir")
+    expand_tilde "$wd" wd
   else
     wd=$HOME
   fi
@@ -148,8 +139,8 @@ while IFS= read -r line; do
     j) [ "$used" = 0 ] || continue; kind=g ;;
     o) [ "$used" = 1 ] || continue; kind=g ;;
   esac
-  tilde "$path"
-  p=$xp
+  p=$path
+  expand_tilde "$p" p
   case $kind in
     s | r)
       if exists "$p"; then

@@ -12,13 +12,11 @@
 # file's bytes from OFFSET on follow.
 # Exit: 0 done; 1 failed (PART removed); 3 incomplete (PART kept for the next run);
 #       6 DEST changed meanwhile (nothing replaced).
+# uses: lib
 set -u
 trap '' PIPE
 dest=$1 part=$2 size=$3 mode=$4 mtime=$5 expect=$6
-case $dest in
-  \~) dest=$HOME ;;
-  \~/*) dest=$HOME/${dest#??} ;;
-esac
+expand_tilde "$dest" dest
 dir=$(dirname -- "$dest")
 mkdir -p -- "$dir" || exit 1
 if [ ! -w "$dir" ]; then

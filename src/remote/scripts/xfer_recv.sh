@@ -16,13 +16,11 @@
 #   Only when the whole stream arrived (tar checks every member's size) is anything moved
 #   out of the stage: one mv per folder. The stage is removed on every way out.
 # Exit: 0 ok, 1 failed (message on stderr), 5 the server lacks GNU tar.
+# uses: lib
 set -u
 trap '' PIPE
 dest=$1
-case $dest in
-  \~) dest=$HOME ;;
-  \~/*) dest=$HOME/${dest#??} ;;
-esac
+expand_tilde "$dest" dest
 if ! tar --version 2>/dev/null | grep -q 'GNU tar'; then
   echo "the server needs GNU tar for transfers" >&2
   exit 5

@@ -23,7 +23,7 @@ struct Options {
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 // Utilisation and memory use of each GPU (by UUID) over the last minutes of a watch.
 class History {

@@ -26,7 +26,7 @@ struct Options {
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 struct RenderOptions {
   bool color = false;
