@@ -16,7 +16,7 @@ test::ProcessResult run_locally(const ScriptCall& call) {
 TEST(ScriptCall, NamedInputsAndArgumentsReachTheScriptByteForByte) {
   const std::string hostile = "a'b \"$(id)\" `id` ;\n*";
   const Script script{"probe", "printf '%s|%s|%s' \"$in_dir\" \"$in_mode\" \"$1\"\n"};
-  ScriptCall call{script, {hostile}};
+  ScriptCall call{script, {hostile}, {}};
   call.inputs = {{"dir", hostile}, {"mode", "0644"}};
   const auto r = run_locally(call);
   EXPECT_EQ(r.status, 0) << r.err;
@@ -25,7 +25,7 @@ TEST(ScriptCall, NamedInputsAndArgumentsReachTheScriptByteForByte) {
 
 TEST(ScriptCall, AnInputLeftOutIsUnsetNotShifted) {
   const Script script{"probe", "printf '%s|%s' \"${in_a-unset}\" \"$in_b\""};
-  ScriptCall call{script, {}};
+  ScriptCall call{script, {}, {}};
   call.inputs = {{"b", "2"}};
   const auto r = run_locally(call);
   EXPECT_EQ(r.out, "unset|2");
@@ -33,7 +33,7 @@ TEST(ScriptCall, AnInputLeftOutIsUnsetNotShifted) {
 
 TEST(ScriptCall, TheProcessIsNamedAfterTheScript) {
   const Script script{"probe", "printf '%s' \"$0\""};
-  EXPECT_EQ(run_locally(ScriptCall{script, {}}).out, "ec2dl-probe");
+  EXPECT_EQ(run_locally(ScriptCall{script, {}, {}}).out, "ec2dl-probe");
 }
 
 }  // namespace

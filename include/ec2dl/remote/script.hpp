@@ -23,10 +23,6 @@ struct Script {
 //   call.inputs = {{"mode", "0644"}, {"size", "12"}};
 //   ssh::capture(session, call.command());
 struct ScriptCall {
-  explicit ScriptCall(Script script_, std::vector<std::string> args_ = {},
-                      std::vector<std::pair<std::string, std::string>> inputs_ = {})
-      : script(script_), args(std::move(args_)), inputs(std::move(inputs_)) {}
-
   Script script;
   std::vector<std::string> args;  // $1, $2, ...
   // Named inputs: each becomes the shell variable in_KEY, set (quoted) before the script's

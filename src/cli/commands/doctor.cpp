@@ -431,7 +431,7 @@ int run(const Options& options, core::Context& ctx) {
       }
       auto out = ssh::capture(
           *session,
-          remote::ScriptCall{remote::scripts::doctor, {ctx.remote_dir(), python}}.command());
+          remote::ScriptCall{remote::scripts::doctor, {ctx.remote_dir(), python}, {}}.command());
       if (!out) {
         c.add("server", "checks", "fail", out.error().message(), out.error().hint());
       } else if (out->status.shell_status() != 0) {
