@@ -28,6 +28,48 @@ std::string gpu_words(const std::vector<int>& indexes) {
   return fmt::format("GPU{} {}", indexes.size() == 1 ? "" : "s", util::join(parts, ","));
 }
 
+// Says what started: the GPU notices, then the job line (stdout; stderr with -f, whose stdout
+// is the log), just the id with -q, or the JSON document with --json.
+void show_started(const core::Context& ctx, const LaunchOptions& options, const jobs::Plan& plan,
+                  const remote::LaunchResult& job, const std::string& target) {
+  const auto& global = ctx.options();
+  const std::vector<int> gpus = job.gpu_choice ? job.gpu_choice->indexes : std::vector<int>{};
+  if (!global.quiet && job.gpu_choice) {
+    for (const auto& n : job.gpu_choice->notices) {
+      warn(n);
+    }
+  }
+
+  const auto pid = job.pid.value_or(0);
+  const auto& name = options.request.name;
+  if (global.json) {
+    nlohmann::json doc = {{"id", job.id},
+                          {"pid", job.pid ? nlohmann::json(pid) : nlohmann::json(nullptr)},
+                          {"log", job.log},
+                          {"gpus", gpus},
+                          {"name", name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name)},
+                          {"workdir", job.workdir},
+                          {"command", remote::display_command(plan.spec)}};
+    fmt::print("{}\n", doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else if (global.quiet) {
+    if (!options.follow) {
+      fmt::print("{}\n", job.id);  // with -f, stdout is the log
+    }
+  } else {
+    const auto line = fmt::format("job {}{} started on {}: pid {}{}, log {}", job.id,
+                                  name.empty() ? "" : fmt::format(" ({})", name), target, pid,
+                                  gpus.empty() ? "" : ", " + gpu_words(gpus), job.log);
+    if (options.follow) {
+      fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
+    } else {
+      fmt::print("{}\n", util::sanitize_for_terminal(line));
+      if (!options.wait) {
+        fmt::print(stderr, "ec2dl: follow it with: ec2dl tail -f {}\n", job.id);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void add_launch_options(CLI::App& app, LaunchOptions& options, bool with_gpu) {
@@ -133,42 +175,7 @@ core::Result<int> launch(const LaunchOptions& options, core::Context& ctx,
   EC2DL_TRY_ASSIGN(auto session, connect(ctx));
   const std::string base = ctx.remote_dir();
   EC2DL_TRY_ASSIGN(const auto job, jobs::start(session, base, plan, transfer::upload_file));
-  const std::vector<int> gpus = job.gpu_choice ? job.gpu_choice->indexes : std::vector<int>{};
-  if (!global.quiet && job.gpu_choice) {
-    for (const auto& n : job.gpu_choice->notices) {
-      warn(n);
-    }
-  }
-
-  const auto pid = job.pid.value_or(0);
-  const auto& name = options.request.name;
-  if (global.json) {
-    nlohmann::json doc = {{"id", job.id},
-                          {"pid", job.pid ? nlohmann::json(pid) : nlohmann::json(nullptr)},
-                          {"log", job.log},
-                          {"gpus", gpus},
-                          {"name", name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name)},
-                          {"workdir", job.workdir},
-                          {"command", remote::display_command(plan.spec)}};
-    fmt::print("{}\n", doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-  } else if (global.quiet) {
-    if (!options.follow) {
-      fmt::print("{}\n", job.id);  // with -f, stdout is the log
-    }
-  } else {
-    const auto line =
-        fmt::format("job {}{} started on {}: pid {}{}, log {}", job.id,
-                    name.empty() ? "" : fmt::format(" ({})", name), session.target().display(), pid,
-                    gpus.empty() ? "" : ", " + gpu_words(gpus), job.log);
-    if (options.follow) {
-      fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
-    } else {
-      fmt::print("{}\n", util::sanitize_for_terminal(line));
-      if (!options.wait) {
-        fmt::print(stderr, "ec2dl: follow it with: ec2dl tail -f {}\n", job.id);
-      }
-    }
-  }
+  show_started(ctx, options, plan, job, session.target().display());
   std::fflush(stdout);
 
   if (!options.follow && !options.wait) {
