@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "ec2dl/remote/quote.hpp"
+#include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::remote {
@@ -58,33 +59,31 @@ std::string job_script(const LaunchSpec& spec) {
   return out;
 }
 
-std::vector<std::string> launch_arguments(const LaunchSpec& spec, const std::string& base,
-                                          const std::string& wrapper) {
-  std::vector<std::string> args = {base,
-                                   spec.workdir,
-                                   spec.log,
-                                   spec.name,
-                                   spec.gpus,
-                                   display_command(spec),
-                                   job_script(spec),
-                                   wrapper,
-                                   spec.script_check,
-                                   std::to_string(spec.env.size())};
-  args.insert(args.end(), spec.env.begin(), spec.env.end());
+ScriptCall launch_call(const LaunchSpec& spec, const std::string& base, const std::string& wrapper,
+                       bool check) {
+  ScriptCall call{scripts::job_launch, spec.env, {}};
   for (const auto& word : spec.argv) {
-    args.push_back(word.text);
+    call.args.push_back(word.text);
   }
-  return args;
+  call.inputs = {{"check", check ? "1" : "0"},
+                 {"base", base},
+                 {"workdir", spec.workdir},
+                 {"log", spec.log},
+                 {"name", spec.name},
+                 {"choose_gpus", spec.gpu ? "1" : "0"},
+                 {"command", display_command(spec)},
+                 {"jobscript", job_script(spec)},
+                 {"wrapper", check ? std::string() : wrapper},
+                 {"script", spec.script_check},
+                 {"env_count", std::to_string(spec.env.size())}};
+  return call;
 }
 
 core::Result<LaunchResult> parse_launch_output(std::string_view bytes) {
-  auto pairs = split_pairs(bytes);
-  if (!pairs) {
-    return std::unexpected(pairs.error());
-  }
+  EC2DL_TRY_ASSIGN(const auto pairs, split_pairs(bytes));
   LaunchResult out;
   bool have_id = false;
-  for (const auto& [key, value] : *pairs) {
+  for (const auto& [key, value] : pairs) {
     if (key == "id") {
       if (auto n = to_int(value)) {
         out.id = *n;
@@ -305,10 +304,7 @@ void finish_record(JobEntry& job, const std::string& state, const std::string& e
 }  // namespace
 
 core::Result<JobListing> parse_listing(std::string_view bytes) {
-  auto pairs = split_pairs(bytes);
-  if (!pairs) {
-    return std::unexpected(pairs.error());
-  }
+  EC2DL_TRY_ASSIGN(auto pairs, split_pairs(bytes));
   JobListing out;
   JobEntry* job = nullptr;
   OtherProcess* proc = nullptr;
@@ -325,7 +321,7 @@ core::Result<JobListing> parse_listing(std::string_view bytes) {
     state.clear();
     exit_text.clear();
   };
-  for (auto& [key, value] : *pairs) {
+  for (auto& [key, value] : pairs) {
     if (key == "id") {
       close_job();
       proc = nullptr;

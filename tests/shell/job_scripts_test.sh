@@ -25,11 +25,37 @@ job() { # NAME ARGS...: runs job_NAME.sh after job_lib.sh
 }
 wrapper=$(cat "$scripts/job_lib.sh" "$scripts/job_wrapper.sh")
 
-# launch BASE GPUS COMMAND JOBSCRIPT ARGV...: prints "id pid" from the NUL output.
+quote() { # WORD: WORD single-quoted for sh, trailing newlines included
+  q=$(printf '%sx' "$1" | sed "s/'/'\\\\''/g")
+  printf "'%s'" "${q%x}"
+}
+
+# launch_raw KEY=VALUE... -- WORD...: job_launch.sh after job_lib.sh, with each named input
+# in_KEY=VALUE set before the first line as the client sets them (the others empty, or 0
+# for in_check, in_choose_gpus and in_env_count), and WORD... as its arguments.
+launch_raw() {
+  inputs='in_check=0 in_base= in_workdir= in_log= in_name= in_choose_gpus=0 in_command=
+in_jobscript= in_wrapper= in_script= in_env_count=0
+'
+  while [ "$1" != -- ]; do
+    inputs="${inputs}in_${1%%=*}=$(quote "${1#*=}")
+"
+    shift
+  done
+  shift
+  "$sh_" -c "$inputs$(cat "$scripts/job_lib.sh" "$scripts/job_launch.sh")" ec2dl-job_launch "$@"
+}
+
+# launch BASE GPUS COMMAND JOBSCRIPT ARGV...: prints "id pid" from the NUL output. With GPUS,
+# the launch asks for GPUs and is answered GPUS.
 launch() {
   base=$1 gpus=$2 display=$3 jobscript=$4
   shift 4
-  job launch "$base" '' '' '' "$gpus" "$display" "$jobscript" "$wrapper" '' 0 "$@" |
+  choose=0
+  [ -z "$gpus" ] || choose=1
+  printf '%s\n' "$gpus" |
+    launch_raw base="$base" choose_gpus=$choose command="$display" jobscript="$jobscript" \
+      wrapper="$wrapper" -- "$@" |
     tr '\0' '\n' | awk 'NR % 2 == 1 { k = $0; next } k == "id" || k == "pid" { printf "%s ", $0 } END { print "" }'
 }
 
@@ -116,10 +142,12 @@ job wait '~/.reg' 1 2 "$sleeper" <&5 || fail "wait on ended jobs"
 
 # 7. A missing working folder or program is refused before anything is created.
 n=$(ls "$HOME/.reg/jobs" | wc -l)
-if job launch '~/.reg' '~/nope' '' '' '' x 'exec x' "$wrapper" '' 0 true 2>/dev/null; then
+if launch_raw base='~/.reg' workdir='~/nope' command=x jobscript='exec x' wrapper="$wrapper" \
+  -- true 2>/dev/null; then
   fail "missing workdir accepted"
 fi
-if job launch '~/.reg' '' '' '' '' x 'exec x' "$wrapper" '' 0 no-such-cmd-xyz 2>/dev/null; then
+if launch_raw base='~/.reg' command=x jobscript='exec x' wrapper="$wrapper" \
+  -- no-such-cmd-xyz 2>/dev/null; then
   fail "missing program accepted"
 fi
 [ "$(ls "$HOME/.reg/jobs" | wc -l)" = "$n" ] || fail "a refused launch left a folder"
@@ -127,18 +155,21 @@ fi
 # 8. --check, before a push: a missing working folder or SCRIPT and a relative program are
 #    left to the launch (the push brings them), a missing program is refused; GPU facts are
 #    printed and the answer read; nothing is created.
-if ! job launch --check '~/.chk' '~/nope' '' '' '' x 'exec x' '' 'run.sh' 0 ./run.sh \
-  </dev/null 2>/dev/null; then
+if ! launch_raw check=1 base='~/.chk' workdir='~/nope' command=x jobscript='exec x' \
+  script=run.sh -- ./run.sh </dev/null 2>/dev/null; then
   fail "--check refused what the push brings"
 fi
-if job launch --check '~/.chk' '' '' '' '' x 'exec x' '' '' 0 no-such-cmd-xyz 2>/dev/null; then
+if launch_raw check=1 base='~/.chk' command=x jobscript='exec x' -- no-such-cmd-xyz \
+  2>/dev/null; then
   fail "--check accepted a missing program"
 fi
-if job launch --check '~/.chk' '' '' '' '' x 'exec x' '' '' 0 /no/such/python 2>/dev/null; then
+if launch_raw check=1 base='~/.chk' command=x jobscript='exec x' -- /no/such/python \
+  2>/dev/null; then
   fail "--check accepted a missing absolute program"
 fi
-facts=$(echo 0 | job launch --check '~/.chk' '' '' '' '?' x 'exec x' '' '' 0 true 2>&1)
-case $facts in *@gpus*@choose) ;; *) fail "--check with ? printed: $facts" ;; esac
+facts=$(echo 0 | launch_raw check=1 base='~/.chk' choose_gpus=1 command=x jobscript='exec x' \
+  -- true 2>&1)
+case $facts in *@gpus*@choose) ;; *) fail "--check choosing GPUs printed: $facts" ;; esac
 [ -e "$HOME/.chk" ] && fail "--check created the registry"
 
 # 9. Kill with a signal that does not end the job, no grace and no KILL: it returns while
@@ -178,6 +209,24 @@ case $procs in *python-child-of-a-script* | *"a script of ec2dl"* | *"Lists jobs
 esac
 # Each is its own process group (setsid): end them with their children.
 kill -- "-$entry" "-$plumbing" 2>/dev/null
+
+# 11. Named inputs arrive byte for byte (quotes, $, a trailing newline); the first
+#     in_env_count arguments are ENV words for the job's environment, the rest its argv.
+name="it's \$(x) a
+"
+set -- $(launch_raw base='~/.named' name="$name" command='sh -c :' jobscript='exec sh -c :' \
+  wrapper="$wrapper" env_count=2 -- "A=it's \$(x)" 'B=' sh -c : </dev/null |
+  tr '\0' '\n' | awk 'NR % 2 == 1 { k = $0; next } k == "id" { print }')
+dir=$HOME/.named/jobs/${1:-none}
+[ "$(cat "$dir/name"; echo x)" = "${name}
+x" ] || fail "named input: name $(od -An -c <"$dir/name")"
+[ "$(printf 'sh\0-c\0:\0' | od -An -c)" = "$(od -An -c <"$dir/argv")" ] || fail "argv after ENV words"
+tr '\0' '\n' <"$dir/env" | grep -qx "A=it's \$(x)" || fail "ENV word: $(od -An -c <"$dir/env")"
+tr '\0' '\n' <"$dir/env" | grep -qx 'B=' || fail "empty ENV word"
+if launch_raw base='~/.named' command=x jobscript='exec x' wrapper="$wrapper" env_count=1 \
+  -- 'A=1' </dev/null 2>/dev/null; then
+  fail "ENV words without a program accepted"
+fi
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures failure(s) under $sh_" >&2

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 
+#include "ec2dl/jobs/launch.hpp"
 #include "ec2dl/remote/job.hpp"
 #include "ec2dl/remote/job_gpu.hpp"
 #include "ec2dl/remote/job_log.hpp"
@@ -45,29 +47,48 @@ TEST(JobLaunch, JobScriptExportsThenExecs) {
             "export 'K=v w'\nexport 'X=$(y)'\nexec python3 'a b.py'\n");
 }
 
-TEST(JobLaunch, ArgumentsFollowTheScriptsOrder) {
+TEST(JobLaunch, ScalarsAreNamedInputsAndWordsAreArguments) {
   LaunchSpec spec;
   spec.argv = {{"sh", false}, {"-c", false}, {"echo", false}};
   spec.env = {"A=1"};
   spec.workdir = "wd";
   spec.log = "l.log";
   spec.name = "n";
-  spec.gpus = "?";
+  spec.gpu = *parse_gpu_spec("auto");
   spec.script_check = "x.sh";
-  const auto args = launch_arguments(spec, "~/.ec2dl", "WRAPPER");
-  ASSERT_EQ(args.size(), 14u);
-  EXPECT_EQ(args[0], "~/.ec2dl");
-  EXPECT_EQ(args[1], "wd");
-  EXPECT_EQ(args[2], "l.log");
-  EXPECT_EQ(args[3], "n");
-  EXPECT_EQ(args[4], "?");
-  EXPECT_EQ(args[5], "sh -c echo");
-  EXPECT_EQ(args[7], "WRAPPER");
-  EXPECT_EQ(args[8], "x.sh");
-  EXPECT_EQ(args[9], "1");
-  EXPECT_EQ(args[10], "A=1");
-  EXPECT_EQ(args[11], "sh");
-  EXPECT_EQ(args[13], "echo");
+  const auto call = launch_call(spec, "~/.ec2dl", "WRAPPER", false);
+  EXPECT_EQ(call.script.name, "job_launch");
+  EXPECT_EQ(call.args, (std::vector<std::string>{"A=1", "sh", "-c", "echo"}));
+  const auto input = [&](const std::string& key) {
+    for (const auto& [k, v] : call.inputs) {
+      if (k == key) {
+        return v;
+      }
+    }
+    ADD_FAILURE() << "no input " << key;
+    return std::string();
+  };
+  EXPECT_EQ(input("check"), "0");
+  EXPECT_EQ(input("base"), "~/.ec2dl");
+  EXPECT_EQ(input("workdir"), "wd");
+  EXPECT_EQ(input("log"), "l.log");
+  EXPECT_EQ(input("name"), "n");
+  EXPECT_EQ(input("choose_gpus"), "1");
+  EXPECT_EQ(input("command"), "sh -c echo");
+  EXPECT_EQ(input("jobscript"), job_script(spec));
+  EXPECT_EQ(input("wrapper"), "WRAPPER");
+  EXPECT_EQ(input("script"), "x.sh");
+  EXPECT_EQ(input("env_count"), "1");
+  // Every input the script reads is set, also for a check (which needs no wrapper) and
+  // without --gpu.
+  spec.gpu.reset();
+  const auto check = launch_call(spec, "~/.ec2dl", "WRAPPER", true);
+  ASSERT_EQ(check.inputs.size(), call.inputs.size());
+  const std::map<std::string, std::string> changed = {
+      {"check", "1"}, {"choose_gpus", "0"}, {"wrapper", ""}};
+  for (const auto& [k, v] : check.inputs) {
+    EXPECT_EQ(v, changed.contains(k) ? changed.at(k) : input(k)) << k;
+  }
 }
 
 TEST(JobLaunch, ParsesTheLaunchOutput) {
@@ -369,6 +390,49 @@ TEST(JobGpu, NoNvidiaSmiOrNoDriverIsRefused) {
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message().find("no usable GPU: NVIDIA-SMI has failed"), std::string::npos)
       << r.error().message();
+}
+
+// ---- the GPU question of a launch (jobs::GpuQuestion) ------------------------------------
+
+TEST(JobGpuQuestion, AnswersOnceTheFactsAreOutAndReturnsTheRecordedChoice) {
+  jobs::GpuQuestion question(*parse_gpu_spec("auto:2"));
+  const auto facts = facts_text("4x-h100", "7 0 900\n");
+  std::string out = facts.substr(0, facts.size() / 2);
+  EXPECT_EQ(question.answer(out), std::nullopt);  // the facts are not all out yet
+  out = facts + "@choose\nid";
+  EXPECT_EQ(question.answer(out), "1,3\n");       // GPU 0 is job 7's, GPU 2 is busy
+  EXPECT_EQ(out, "id");                           // what the launch prints next is kept
+  EXPECT_EQ(question.answer(out), std::nullopt);  // asked once
+  EXPECT_FALSE(question.refused().has_value());
+  ASSERT_TRUE(question.choice().has_value());
+  EXPECT_EQ(question.choice()->indexes, (std::vector<int>{1, 3}));
+  // The indexes returned are those of the GPUs the server recorded for the job.
+  EXPECT_EQ(question.choice_recorded("1,3")->indexes, (std::vector<int>{1, 3}));
+  EXPECT_EQ(question.choice_recorded("GPU-4f1c2a7e-0000-4000-8000-000000000003")->indexes,
+            (std::vector<int>{3}));
+}
+
+TEST(JobGpuQuestion, ExplicitGpusKeepTheirSpellingAndNotices) {
+  jobs::GpuQuestion question(*parse_gpu_spec("GPU-4f1c2a7e-0000-4000-8000-000000000002"));
+  std::string out = facts_text("4x-h100") + "@choose\n";
+  EXPECT_EQ(question.answer(out), "GPU-4f1c2a7e-0000-4000-8000-000000000002\n");
+  const auto choice = question.choice_recorded("GPU-4f1c2a7e-0000-4000-8000-000000000002");
+  ASSERT_TRUE(choice.has_value());
+  EXPECT_EQ(choice->indexes, (std::vector<int>{2}));
+  EXPECT_EQ(choice->notices,
+            (std::vector<std::string>{
+                "GPU 2 is in use by 3 compute processes (pid 11327, 11328, 11345)"}));
+}
+
+TEST(JobGpuQuestion, ARefusalAnswersAnEmptyLine) {
+  jobs::GpuQuestion question(*parse_gpu_spec("4"));
+  std::string out = facts_text("4x-h100") + "@choose\n";
+  EXPECT_EQ(question.answer(out), "\n");  // the launch aborts
+  ASSERT_TRUE(question.refused().has_value());
+  EXPECT_EQ(question.refused()->message(),
+            "--gpu: the server has no GPU 4 (it has 4 GPUs: 0 to 3)");
+  EXPECT_FALSE(question.choice().has_value());
+  EXPECT_FALSE(question.choice_recorded("4").has_value());
 }
 
 TEST(JobGpu, BadSpecsAreUsageErrors) {

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "ec2dl/core/error.hpp"
+#include "ec2dl/remote/job_gpu.hpp"
+#include "ec2dl/remote/script.hpp"
 
 // The job registry's pure side: what the client sends to the job scripts
 // (src/remote/scripts/job_*.sh) and how it reads what they print. No I/O here.
@@ -29,7 +31,9 @@ struct LaunchSpec {
   std::string workdir;
   std::string log;
   std::string name;
-  std::string gpus;          // CUDA_VISIBLE_DEVICES; "" none; "?" ask (see job_launch.sh)
+  // --gpu: chosen from the server's GPU facts at launch (remote::choose_gpus); none: the job
+  // sees every GPU and holds none.
+  std::optional<GpuRequest> gpu;
   std::string script_check;  // a file that must exist in workdir first, or ""
 };
 
@@ -40,10 +44,11 @@ std::string display_command(const LaunchSpec& spec);
 // The job.sh text the job's process sources: the user's exports, then exec of the command.
 std::string job_script(const LaunchSpec& spec);
 
-// The positional arguments of job_launch.sh for `spec` under registry folder `base`;
-// `wrapper` is the wrapper text (job_lib.sh + job_wrapper.sh).
-std::vector<std::string> launch_arguments(const LaunchSpec& spec, const std::string& base,
-                                          const std::string& wrapper);
+// How job_launch.sh runs `spec` under registry folder `base`: its scalars as named inputs,
+// the ENV and ARGV words as arguments. `wrapper` is the supervisor's text (job_lib.sh +
+// job_wrapper.sh; unused by a check); `check` asks only for the check made before a push.
+ScriptCall launch_call(const LaunchSpec& spec, const std::string& base, const std::string& wrapper,
+                       bool check);
 
 // What job_launch.sh prints once the job runs.
 struct LaunchResult {
@@ -51,9 +56,12 @@ struct LaunchResult {
   std::optional<std::int64_t> pid;  // absent when the job ended before recording itself
   std::string log;
   std::string workdir;
-  std::string gpus;
+  std::string gpus;             // CUDA_VISIBLE_DEVICES as the server recorded it
   std::int64_t log_offset = 0;  // the log's size before the job started
   std::int64_t started = 0;
+  // With LaunchSpec::gpu: the choice the launch made (filled by jobs::launch, not parsed), its
+  // indexes those of `gpus` as the server recorded them.
+  std::optional<GpuChoice> gpu_choice;
 };
 core::Result<LaunchResult> parse_launch_output(std::string_view bytes);
 

@@ -8,7 +8,7 @@ void setup(CLI::App& app, Options& options) {
   app.add_option("gpu", options.gpu, "GPUs: 2, 0,1, GPU-<uuid>, auto or auto:N")
       ->type_name("GPU")
       ->required();
-  run_cmd::add_launch_options(app, options.run, false);
+  add_launch_options(app, options.run, false);
   app.footer(
       "Form: ec2dl gpu-run [OPTIONS] GPU SCRIPT [ARG...]  (or GPU -- CMD [ARG...])\n\n"
       "Examples:\n"
@@ -19,10 +19,10 @@ void setup(CLI::App& app, Options& options) {
       "Exit status: 0 once started; with -f or --wait, the job's own status.");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   auto run_options = options.run;
-  run_options.gpu = options.gpu;
-  return run_cmd::launch(run_options, ctx, "gpu-run");
+  run_options.request.gpu = options.gpu;
+  return launch(run_options, ctx, "gpu-run");
 }
 
 }  // namespace ec2dl::cli::gpu_run_cmd

@@ -8,7 +8,8 @@
 
 #include "ec2dl/cli/common.hpp"
 #include "ec2dl/core/context.hpp"
-#include "ec2dl/jobs/jobs.hpp"
+#include "ec2dl/jobs/kill.hpp"
+#include "ec2dl/jobs/registry.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::kill_cmd {
@@ -39,17 +40,17 @@ void setup(CLI::App& app, Options& options) {
       "stopped (or signalled), 1 when a job was not running or does not exist.");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   std::string signal = "TERM";
   bool escalate = true;
   int grace_s = options.grace_s;
   if (!options.signal.empty()) {
     const auto number = remote::signal_number(options.signal);
     if (!number) {
-      return report(core::Error(
+      return core::fail(
           ErrorKind::usage,
           fmt::format("kill: unknown signal {}", util::sanitize_for_terminal(options.signal)),
-          "use a name such as TERM, INT, HUP, USR1, KILL, or a number"));
+          "use a name such as TERM, INT, HUP, USR1, KILL, or a number");
     }
     signal = remote::signal_name(*number);
     if (signal.empty() || std::isdigit(static_cast<unsigned char>(signal[0]))) {
@@ -64,32 +65,19 @@ int run(const Options& options, core::Context& ctx) {
   }
   // Whether kill waited for the jobs to end, so their status afterwards is worth showing.
   const bool waited = escalate || grace_s > 0 || signal == "KILL";
-  auto session = connect(ctx);
-  if (!session) {
-    return report(session.error());
-  }
+  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
   const std::string base = ctx.remote_dir();
-  auto found = jobs::find_ids(*session, base, options.jobs);
-  if (!found) {
-    return report(found.error());
-  }
-  const auto& ids = *found;
-  auto outcomes = jobs::kill(*session, base, ids, signal, grace_s, escalate);
-  if (!outcomes) {
-    return report(outcomes.error());
-  }
-  auto after = jobs::list(*session, base, ids, false);
-  if (!after) {
-    return report(after.error());
-  }
+  EC2DL_TRY_ASSIGN(const auto ids, jobs::find_ids(session, base, options.jobs));
+  EC2DL_TRY_ASSIGN(const auto outcomes, jobs::kill(session, base, ids, signal, grace_s, escalate));
+  EC2DL_TRY_ASSIGN(const auto after, jobs::list(session, base, ids, false));
   const auto& global = ctx.options();
   int status = core::k_exit_ok;
   nlohmann::json docs = nlohmann::json::array();
-  for (const auto& [id, outcome] : *outcomes) {
-    const auto it = std::find_if(after->jobs.begin(), after->jobs.end(),
+  for (const auto& [id, outcome] : outcomes) {
+    const auto it = std::find_if(after.jobs.begin(), after.jobs.end(),
                                  [&](const remote::JobEntry& j) { return j.id == id; });
     const std::string now =
-        it == after->jobs.end() ? std::string("unknown") : remote::describe_status(*it);
+        it == after.jobs.end() ? std::string("unknown") : remote::describe_status(*it);
     std::string line;
     std::string result;
     switch (outcome) {
@@ -118,8 +106,8 @@ int run(const Options& options, core::Context& ctx) {
       docs.push_back(
           {{"id", id},
            {"result", result},
-           {"status", it == after->jobs.end() ? nlohmann::json(nullptr)
-                                              : nlohmann::json(remote::to_string(it->status))}});
+           {"status", it == after.jobs.end() ? nlohmann::json(nullptr)
+                                             : nlohmann::json(remote::to_string(it->status))}});
     } else if (outcome == remote::KillOutcome::ended || outcome == remote::KillOutcome::gone) {
       fmt::print(stderr, "ec2dl: error: {}\n", line);
     } else if (!global.quiet) {

@@ -8,7 +8,7 @@
 
 #include "ec2dl/cli/common.hpp"
 #include "ec2dl/core/context.hpp"
-#include "ec2dl/jobs/jobs.hpp"
+#include "ec2dl/jobs/registry.hpp"
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/ui/table.hpp"
 #include "ec2dl/ui/terminal.hpp"
@@ -221,14 +221,10 @@ void setup(CLI::App& app, Options& options) {
       "lost (the process is gone without an exit record, or the server rebooted).");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   double interval = 2.0;
   if (options.watch.given) {
-    auto secs = watch_interval(options.watch, "ps");
-    if (!secs) {
-      return report(secs.error());
-    }
-    interval = *secs;
+    EC2DL_TRY_ASSIGN(interval, watch_interval(options.watch, "ps"));
   }
   auto link = make_monitor_link(ctx);
   const std::string base = ctx.remote_dir();
@@ -236,40 +232,28 @@ int run(const Options& options, core::Context& ctx) {
   const bool color = ctx.color();
 
   const auto frame = [&](std::size_t width, bool for_watch) -> core::Result<std::string> {
-    auto session = link.session();
-    if (!session) {
-      return std::unexpected(session.error());
-    }
-    auto listing = jobs::list(**session, base, {}, options.all);
-    if (!listing) {
-      return std::unexpected(listing.error());
-    }
-    auto jobs = select(*listing, options);
-    if (!jobs) {
-      return std::unexpected(jobs.error());
-    }
+    EC2DL_TRY_ASSIGN(auto* session, link.session());
+    EC2DL_TRY_ASSIGN(const auto listing, jobs::list(*session, base, {}, options.all));
+    EC2DL_TRY_ASSIGN(const auto jobs, select(listing, options));
     if (global.json) {
-      return render_json(*listing, *jobs, options.all) + "\n";
+      return render_json(listing, jobs, options.all) + "\n";
     }
-    auto text = render_table(*listing, *jobs, options.all, color, width);
-    if (jobs->empty() && (for_watch || !global.quiet)) {
-      text = fmt::format("No jobs on {} yet.\n", (*session)->target().display()) + text;
+    auto text = render_table(listing, jobs, options.all, color, width);
+    if (jobs.empty() && (for_watch || !global.quiet)) {
+      text = fmt::format("No jobs on {} yet.\n", session->target().display()) + text;
     }
     return text;
   };
 
   if (!options.watch.given) {
-    auto text = frame(ctx.stdout_tty() ? terminal_width() : 0, false);
-    if (!text) {
-      return report(text.error());
-    }
-    if (!global.json && text->starts_with("No jobs on ")) {
+    EC2DL_TRY_ASSIGN(auto text, frame(ctx.stdout_tty() ? terminal_width() : 0, false));
+    if (!global.json && text.starts_with("No jobs on ")) {
       // The notice belongs on stderr; stdout keeps only data.
-      const auto nl = text->find('\n');
-      fmt::print(stderr, "ec2dl: {}\n", text->substr(0, nl));
-      text->erase(0, nl + 1);
+      const auto nl = text.find('\n');
+      fmt::print(stderr, "ec2dl: {}\n", text.substr(0, nl));
+      text.erase(0, nl + 1);
     }
-    fmt::print("{}", *text);
+    fmt::print("{}", text);
     return core::k_exit_ok;
   }
 

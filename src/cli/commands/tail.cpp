@@ -1,18 +1,13 @@
 #include "ec2dl/cli/commands/tail.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
-
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/common.hpp"
+#include "ec2dl/cli/job_view.hpp"
 #include "ec2dl/core/context.hpp"
-#include "ec2dl/core/interrupt.hpp"
-#include "ec2dl/jobs/jobs.hpp"
-#include "ec2dl/ui/terminal.hpp"
-#include "ec2dl/util/fs.hpp"
+#include "ec2dl/jobs/follow.hpp"
+#include "ec2dl/jobs/registry.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::tail_cmd {
@@ -25,112 +20,25 @@ namespace {
 constexpr std::int64_t k_first_read = 64 * 1024;
 constexpr std::int64_t k_max_read = 16 * 1024 * 1024;
 
-// Writes filtered log output to stdout unbuffered; remembers a reader that went away.
-struct Printer {
-  remote::LogFilter& filter;
-  bool closed = false;
-
-  bool write(const std::string& text) {
-    if (closed || text.empty()) {
-      return !closed;
-    }
-    if (util::write_all(STDOUT_FILENO, text) != 0) {
-      closed = true;
-    }
-    return !closed;
-  }
-  bool feed(std::string_view bytes) { return write(filter.feed(bytes)); }
-  void finish() { write(filter.finish()); }
-};
-
-std::size_t terminal_width() {
-  const auto size = ui::terminal_size(STDOUT_FILENO);
-  return size ? size->cols : 0;
-}
-
 // Prints the last `lines` lines of `log` and returns the offset after them.
 core::Result<std::int64_t> print_last_lines(ssh::Session& session, const std::string& log,
-                                            int lines, Printer& printer) {
+                                            int lines, LogPrinter& printer) {
   std::int64_t len = lines == 0 ? 0 : k_first_read;
   for (;;) {
-    auto tail = jobs::read_tail(session, log, len);
-    if (!tail) {
-      return std::unexpected(tail.error());
-    }
-    const bool whole = tail->from == 0;
-    auto start = remote::last_lines_start(tail->bytes, static_cast<std::size_t>(lines), whole);
+    EC2DL_TRY_ASSIGN(const auto tail, jobs::read_tail(session, log, len));
+    const bool whole = tail.from == 0;
+    auto start = remote::last_lines_start(tail.bytes, static_cast<std::size_t>(lines), whole);
     if (!start && len < k_max_read) {
       len *= 16;
       continue;
     }
     const auto from = start.value_or(0);
-    printer.feed(std::string_view(tail->bytes).substr(from));
-    return tail->size;
+    printer.feed(std::string_view(tail.bytes).substr(from));
+    return tail.size;
   }
-}
-
-void job_end_notice(const core::Context& ctx, const remote::JobEntry& job) {
-  if (ctx.options().quiet) {
-    return;
-  }
-  fmt::print(stderr, "ec2dl: job {} {}\n", job.id, remote::describe_status(job));
 }
 
 }  // namespace
-
-remote::LogFilter make_filter(const core::Context& ctx, bool raw, bool follow) {
-  if (raw) {
-    return remote::LogFilter(remote::LogFilter::Mode::raw);
-  }
-  if (follow && ctx.stdout_tty()) {
-    return remote::LogFilter(remote::LogFilter::Mode::terminal, terminal_width());
-  }
-  return remote::LogFilter(remote::LogFilter::Mode::lines);
-}
-
-int follow_job(ssh::Reconnector& link, core::Context& ctx, const std::string& base, std::int64_t id,
-               const std::string& log, std::int64_t offset, remote::LogFilter& filter) {
-  Printer printer{filter};
-  auto followed = jobs::follow(
-      link, log, offset, jobs::job_dir(base, id),
-      [&](std::string_view bytes) { return printer.feed(bytes); },
-      [&] {
-        if (!ctx.options().quiet) {
-          fmt::print(stderr, "ec2dl: the log shrank; following it from its start\n");
-        }
-      });
-  printer.finish();
-  if (!followed) {
-    if (followed.error().kind() == ErrorKind::interrupted) {
-      if (!ctx.options().quiet) {
-        fmt::print(stderr, "ec2dl: job {} keeps running; follow it again with: ec2dl tail -f {}\n",
-                   id, id);
-      }
-      return core::k_exit_interrupted;
-    }
-    return report(followed.error());
-  }
-  if (printer.closed) {
-    return 141;  // the reader went away, as a shell pipeline reports it
-  }
-  core::Result<std::vector<remote::JobEntry>> found = core::fail(ErrorKind::internal, "no job");
-  while (true) {
-    auto session = link.session();
-    if (!session) {
-      return report(session.error());
-    }
-    found = jobs::find(**session, base, {remote::parse_job_ref(std::to_string(id))});
-    if (found || !link.recover(found.error())) {
-      break;
-    }
-  }
-  if (!found) {
-    return report(found.error());
-  }
-  const auto& job = found->front();
-  job_end_notice(ctx, job);
-  return remote::job_exit_status(job);
-}
 
 void setup(CLI::App& app, Options& options) {
   app.add_option("target", options.target,
@@ -155,73 +63,62 @@ void setup(CLI::App& app, Options& options) {
       "transferred. A bare number is a job id (write ./3 for a file named 3).");
 }
 
-int run(const Options& options, core::Context& ctx) {
-  auto link = make_reconnector(ctx);
-  if (!link) {
-    return report(link.error());
-  }
-  auto session = connect(ctx);
-  if (!session) {
-    return report(session.error());
-  }
+core::Result<int> run(const Options& options, core::Context& ctx) {
+  EC2DL_TRY_ASSIGN(auto link, make_reconnector(ctx));
+  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
   const std::string base = ctx.remote_dir();
 
   // Which log: a job (id, name, or the newest), else a file.
   std::optional<remote::JobEntry> job;
   std::string log;
   if (options.target.empty()) {
-    auto found = jobs::find(*session, base, {});
-    if (!found) {
-      return report(found.error());
-    }
-    job = found->front();
+    EC2DL_TRY_ASSIGN(const auto found, jobs::find(session, base, {}));
+    job = found.front();
   } else {
     const auto ref = remote::parse_job_ref(options.target);
-    auto found = jobs::find(*session, base, {ref});
+    auto found = jobs::find(session, base, {ref});
     if (found) {
       job = found->front();
     } else if (ref.id || found.error().kind() != ErrorKind::not_found) {
-      return report(found.error());
+      return core::fail(found.error());
     }
   }
   if (job) {
     log = job->log;
     if (log.empty()) {
-      return report(
-          core::Error(ErrorKind::not_found, fmt::format("job {} has no log recorded", job->id)));
+      return core::fail(ErrorKind::not_found, fmt::format("job {} has no log recorded", job->id));
     }
   } else {
     log = options.target;
   }
 
-  auto filter = make_filter(ctx, options.raw, options.follow);
-  Printer printer{filter};
-  auto end = print_last_lines(*session, log, options.lines, printer);
+  auto filter = make_log_filter(ctx, options.raw, options.follow);
+  LogPrinter printer(filter);
+  auto end = print_last_lines(session, log, options.lines, printer);
   if (!end) {
     if (!job && end.error().kind() == ErrorKind::remote) {
-      return report(
-          core::Error(ErrorKind::not_found,
-                      fmt::format("no job named {} and no readable file {} on the server",
-                                  util::sanitize_for_terminal(options.target),
-                                  util::sanitize_for_terminal(options.target)),
-                      "ec2dl ps lists the jobs; a relative PATH is under the remote home"));
+      return core::fail(ErrorKind::not_found,
+                        fmt::format("no job named {} and no readable file {} on the server",
+                                    util::sanitize_for_terminal(options.target),
+                                    util::sanitize_for_terminal(options.target)),
+                        "ec2dl ps lists the jobs; a relative PATH is under the remote home");
     }
-    return report(end.error());
+    return core::fail(end.error());
   }
   if (!options.follow) {
     printer.finish();
-    return printer.closed ? 141 : core::k_exit_ok;
+    return printer.closed() ? k_exit_reader_gone : core::k_exit_ok;
   }
-  if (printer.closed) {
-    return 141;
+  if (printer.closed()) {
+    return k_exit_reader_gone;
   }
-  link->adopt(std::move(*session));
+  link.adopt(std::move(session));
   if (job) {
-    return follow_job(*link, ctx, base, job->id, log, *end, filter);
+    return follow_job(link, ctx, base, job->id, log, *end, filter);
   }
   std::int64_t offset = *end;
   auto followed = jobs::follow(
-      *link, log, offset, "", [&](std::string_view bytes) { return printer.feed(bytes); },
+      link, log, offset, "", [&](std::string_view bytes) { return printer.feed(bytes); },
       [&] {
         if (!ctx.options().quiet) {
           fmt::print(stderr, "ec2dl: {} shrank; following it from its start\n",
@@ -233,9 +130,9 @@ int run(const Options& options, core::Context& ctx) {
     if (followed.error().kind() == ErrorKind::interrupted) {
       return core::k_exit_interrupted;  // Ctrl-C is how a file's follow ends
     }
-    return report(followed.error());
+    return core::fail(followed.error());
   }
-  return printer.closed ? 141 : core::k_exit_ok;
+  return printer.closed() ? k_exit_reader_gone : core::k_exit_ok;
 }
 
 }  // namespace ec2dl::cli::tail_cmd

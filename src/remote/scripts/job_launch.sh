@@ -1,41 +1,37 @@
 # Starts a detached job and registers it. Runs after job_lib.sh (the client sends both).
-# Usage: job_launch.sh [--check] BASE WORKDIR LOG NAME GPUS COMMAND JOBSCRIPT WRAPPER SCRIPT
-#                      NENV ENV... ARGV...
-#   --check   only check, before SCRIPT is pushed: the program and, with GPUS "?", print the
-#             GPU facts and read a choice as below (without the lock); a missing WORKDIR or
-#             SCRIPT and a program given by a relative path are left to the launch (the push
-#             brings them). Starts and writes nothing; status 0 when nothing is wrong.
-#   BASE      registry base folder ("~/.ec2dl"); jobs go to BASE/jobs/ID
-#   WORKDIR   working folder; empty: $HOME; relative: under $HOME
-#   LOG       log file; empty: BASE/jobs/ID/output.log; relative: under WORKDIR
-#   NAME      job name or empty
-#   GPUS      CUDA_VISIBLE_DEVICES value; empty: none; "?": print the GPU facts (nvidia-smi,
-#             GPUs of running jobs) ending with "@choose", then read the value from stdin
-#             while holding BASE/gpu.lock (an empty line aborts)
-#   COMMAND   the command, shell-quoted (the "command" file; JOBSCRIPT execs it)
-#   JOBSCRIPT the sh text the job's process sources: exports and "exec COMMAND"
-#   WRAPPER   the text of job_lib.sh + job_wrapper.sh
-#   SCRIPT    a file that must exist in WORKDIR before starting, or empty
-#   NENV      how many ENV words follow ("K=V", added by the user)
+# Usage: job_launch.sh ENV... ARGV...  with these named inputs, shell variables set before
+# the script's first line (remote::ScriptCall):
+#   in_check       1: only check, before SCRIPT is pushed: the program and, with
+#                  in_choose_gpus 1, print the GPU facts and read a choice as below (without
+#                  the lock); a missing WORKDIR or SCRIPT and a program given by a relative
+#                  path are left to the launch (the push brings them). Starts and writes
+#                  nothing; status 0 when nothing is wrong. 0: launch.
+#   in_base        registry base folder ("~/.ec2dl"); jobs go to BASE/jobs/ID
+#   in_workdir     working folder; empty: $HOME; relative: under $HOME
+#   in_log         log file; empty: BASE/jobs/ID/output.log; relative: under WORKDIR
+#   in_name        job name or empty
+#   in_choose_gpus 1: print the GPU facts (nvidia-smi, GPUs of running jobs) ending with
+#                  "@choose", then read the CUDA_VISIBLE_DEVICES value from stdin while
+#                  holding BASE/gpu.lock (an empty line aborts); 0: the job gets no GPUs
+#   in_command     the command, shell-quoted (the "command" file; JOBSCRIPT execs it)
+#   in_jobscript   the sh text the job's process sources: exports and "exec COMMAND"
+#   in_wrapper     the text of job_lib.sh + job_wrapper.sh
+#   in_script      a file that must exist in WORKDIR before starting, or empty
+#   in_env_count   how many of the arguments are ENV words ("K=V", added by the user); the
+#                  rest are ARGV, the program first
 # Prints NUL-separated key/value pairs: id pid log workdir gpus log_offset started.
 # Fails (status 1, a message on stderr) before anything starts when WORKDIR, SCRIPT or the
 # program is missing.
-# shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
+# shellcheck disable=SC2154  # in_*: set first; value, state, boot, proc_*: by job_lib.sh
 set -u
 fail() {
   printf '%s\n' "$*" >&2
   exit 1
 }
-check=0
-if [ "${1:-}" = --check ]; then
-  check=1
-  shift
-fi
-base=$(expand_tilde "$1")
-workdir=$2 log=$3 name=$4 gpus=$5 display=$6 jobscript=$7 wrapper=$8 script=$9
-shift 9
-nenv=$1
-shift
+check=$in_check choose_gpus=$in_choose_gpus nenv=$in_env_count
+base=$(expand_tilde "$in_base")
+workdir=$in_workdir log=$in_log name=$in_name display=$in_command jobscript=$in_jobscript
+wrapper=$in_wrapper script=$in_script
 case $nenv in '' | *[!0-9]*) fail "bad environment count: $nenv" ;; esac
 [ $# -gt "$nenv" ] || fail "no command given"
 user_mask=$(umask)
@@ -132,14 +128,15 @@ gpu_facts() {
 }
 
 if [ "$check" = 1 ]; then
-  [ "$gpus" = "?" ] && gpu_facts
+  [ "$choose_gpus" = 1 ] && gpu_facts
   exit 0
 fi
 
 umask 077
 mkdir -p -- "$base/jobs" || fail "cannot create $base/jobs"
 
-if [ "$gpus" = "?" ]; then
+gpus=
+if [ "$choose_gpus" = 1 ]; then
   if command -v flock >/dev/null 2>&1; then
     exec 9>>"$base/gpu.lock"
     flock -w 120 9 || fail "another launch has held $base/gpu.lock for 2 minutes"

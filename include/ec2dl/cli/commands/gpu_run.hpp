@@ -1,16 +1,26 @@
 #pragma once
 
-#include "ec2dl/cli/commands/run.hpp"
+#include <string>
+
+#include "ec2dl/cli/launch.hpp"
+#include "ec2dl/core/error.hpp"
+
+namespace CLI {
+class App;
+}
+namespace ec2dl::core {
+class Context;
+}
 
 namespace ec2dl::cli::gpu_run_cmd {
 
 // `gpu-run GPU SCRIPT [ARG...]` is `run --gpu GPU SCRIPT [ARG...]`.
 struct Options {
   std::string gpu;
-  run_cmd::Options run;
+  LaunchOptions run;
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 }  // namespace ec2dl::cli::gpu_run_cmd

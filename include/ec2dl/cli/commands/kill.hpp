@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "ec2dl/core/error.hpp"
+
 namespace CLI {
 class App;
 }
@@ -20,6 +22,6 @@ struct Options {
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 }  // namespace ec2dl::cli::kill_cmd

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ec2dl/core/error.hpp"
 #include "ec2dl/remote/job.hpp"
 
 namespace CLI {
@@ -24,7 +25,7 @@ struct Options {
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 // The table (with a second one for other processes when `processes`), as text. `width` > 0
 // cuts lines to fit a terminal.

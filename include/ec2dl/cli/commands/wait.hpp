@@ -1,10 +1,9 @@
 #pragma once
 
-#include <cstdint>
 #include <string>
 #include <vector>
 
-#include "ec2dl/ssh/reconnect.hpp"
+#include "ec2dl/core/error.hpp"
 
 namespace CLI {
 class App;
@@ -20,16 +19,7 @@ struct Options {
   double timeout_s = 0;           // 0: no limit
 };
 
-// Exit status when --timeout passes first (as timeout(1)).
-inline constexpr int k_exit_timeout = 124;
-
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
-
-// Blocks until the jobs `ids` end, says how each ended (stderr; JSON on stdout with --json),
-// and returns the first non-zero job status in the order given (lost: 1; timeout: 124;
-// Ctrl-C: 130, the jobs go on).
-int wait_jobs(ssh::Reconnector& link, core::Context& ctx, const std::string& base,
-              const std::vector<std::int64_t>& ids, double timeout_s);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 }  // namespace ec2dl::cli::wait_cmd

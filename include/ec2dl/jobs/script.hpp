@@ -1,0 +1,36 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "ec2dl/core/error.hpp"
+#include "ec2dl/remote/script.hpp"
+#include "ec2dl/ssh/channel.hpp"
+#include "ec2dl/ssh/session.hpp"
+
+// Running the job scripts (src/remote/scripts/job_*.sh): each is sent after job_lib.sh, the
+// helpers they share. The rest of jobs/ builds its commands here.
+namespace ec2dl::jobs {
+
+// Bounds on what a job script may send back (a listing of thousands of jobs fits easily).
+inline constexpr std::size_t k_max_output = 64u << 20;
+inline constexpr std::size_t k_max_stderr = 64u << 10;
+
+// The text of a job script as the server runs it: job_lib.sh, then the script.
+std::string script_text(const remote::Script& script);
+
+// The command line for `call` (a job script, its arguments and named inputs), with job_lib.sh
+// sent first.
+std::string command(const remote::ScriptCall& call);
+
+// Runs `call` and returns its stdout. A non-zero status is an error of kind remote whose
+// message is `what` and the script's stderr.
+core::Result<std::string> run_script(ssh::Session& session, const remote::ScriptCall& call,
+                                     std::string_view what);
+
+// The error for a script that ended with `status`: "WHAT: " and the last line of its stderr.
+core::Error script_error(std::string_view what, const std::string& err,
+                         const ssh::ExitStatus& status);
+
+}  // namespace ec2dl::jobs
