@@ -135,40 +135,49 @@ run xfer_recv cut <stream.tar 2>/dev/null
 same "recv removes stale stages" "$(ls -A cut | grep -c ec2dl-stage)" 0
 
 # --- xfer_put --------------------------------------------------------------------------
+# put DEST PART SIZE MODE MTIME EXPECT: xfer_put with these as its named inputs, as
+# remote::ScriptCall passes them (stdin passed through).
+put() {
+  in_dest=$1 in_part=$2 in_size=$3 in_mode=$4 in_mtime=$5 in_expect=$6 "$shell" "$dir/xfer_put.sh"
+}
 printf 'hello world' >payload
-got=$({ printf '0\n'; cat payload; } | run xfer_put '~/put/out' .ec2dl-part.k1.11-1600000000 11 751 1600000000 '')
+got=$({ printf '0\n'; cat payload; } | put '~/put/out' .ec2dl-part.k1.11-1600000000 11 751 1600000000 '')
 same "put handshake" "$got" "0 -"
 same "put content" "$(cat put/out)" "hello world"
 same "put attrs" "$(stat -c '%a %Y' put/out)" "751 1600000000"
 same "put no part" "$(ls -A put)" out
 
 # Short input: the part is kept, the final name untouched; then resumed.
-{ printf '0\n'; printf 'hello'; } | run xfer_put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '' >/dev/null 2>&1
+{ printf '0\n'; printf 'hello'; } | put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '' >/dev/null 2>&1
 same "put short status" "$?" 3
 same "put short keeps part" "$(cat put/.ec2dl-part.k2.11-1)" hello
 [ -e put/r ] && fail "put short: final name exists"
 want_hash=$(printf hello | sha256sum | cut -d' ' -f1)
-got=$({ printf '5\n'; printf ' world'; } | run xfer_put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '')
+got=$({ printf '5\n'; printf ' world'; } | put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '')
 same "put resume handshake" "$got" "5 $want_hash"
 same "put resumed content" "$(cat put/r)" "hello world"
 
 # An older version's part (same key) is removed when a new version starts.
 printf old >put/.ec2dl-part.k3.99-5
-{ printf '0\n'; printf abc; } | run xfer_put '~/put/v' .ec2dl-part.k3.3-6 3 644 6 '' >/dev/null
+{ printf '0\n'; printf abc; } | put '~/put/v' .ec2dl-part.k3.3-6 3 644 6 '' >/dev/null
 same "put removes older parts" "$(ls -A put | grep -c k3)" 0
 
 # Expectations: a changed destination is not replaced.
 printf theirs >put/e
-{ printf '0\n'; printf mine; } | run xfer_put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
+{ printf '0\n'; printf mine; } | put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
   "$(printf original | sha256sum | cut -d' ' -f1)" >/dev/null 2>&1
 same "put expect mismatch status" "$?" 6
 same "put expect mismatch keeps theirs" "$(cat put/e)" theirs
 same "put expect mismatch no part" "$(ls -A put | grep -c k4)" 0
-{ printf '0\n'; printf mine; } | run xfer_put '~/put/e' .ec2dl-part.k4.4-0 4 644 now absent >/dev/null 2>&1
+{ printf '0\n'; printf mine; } | put '~/put/e' .ec2dl-part.k4.4-0 4 644 now absent >/dev/null 2>&1
 same "put expect absent status" "$?" 6
-{ printf '0\n'; printf mine; } | run xfer_put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
+{ printf '0\n'; printf mine; } | put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
   "$(printf theirs | sha256sum | cut -d' ' -f1)" >/dev/null
 same "put expect match" "$(cat put/e)" mine
+if printf '' | run xfer_put '~/put/e' .ec2dl-part.k5.0-0 0 644 now '' >/dev/null 2>&1; then
+  fail "put without named inputs succeeded"
+fi
+same "put without named inputs keeps the file" "$(cat put/e)" mine
 
 # --- xfer_get --------------------------------------------------------------------------
 printf '0123456789' >getme

@@ -13,7 +13,7 @@
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/jobs.hpp"
 #include "ec2dl/remote/job_gpu.hpp"
-#include "ec2dl/transfer/upload.hpp"
+#include "ec2dl/transfer/send_file.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::run_cmd {
