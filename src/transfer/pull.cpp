@@ -196,13 +196,13 @@ class Puller {
       return std::string_view(current);
     });
     if (!reader) {
-      return failed_stream(cmd, reader.error());
+      return fail(stream_error(cmd, reader.error()));
     }
     std::set<std::size_t> received;
     while (true) {
       auto entry = reader->next();
       if (!entry) {
-        return failed_stream(cmd, entry.error());
+        return fail(stream_error(cmd, entry.error()));
       }
       if (!entry->has_value()) {
         break;
@@ -221,7 +221,7 @@ class Puller {
       while (true) {
         auto data = reader->read_data();
         if (!data) {
-          return failed_stream(cmd, data.error());
+          return fail(stream_error(cmd, data.error()));
         }
         if (data->empty()) {
           break;
@@ -274,15 +274,17 @@ class Puller {
     return core::ok();
   }
 
-  core::Result<void> failed_stream(RemoteCommand& cmd, const core::Error& error) {
-    if (error.kind() == ErrorKind::interrupted || !m_session.connected() || cmd.closed() == false) {
-      return std::unexpected(error);
+  // The error to report when reading the tar stream failed: the server's own message when
+  // xfer_send.sh ended with one, else `error` (interrupted, connection lost).
+  core::Error stream_error(RemoteCommand& cmd, const core::Error& error) {
+    if (error.kind() == ErrorKind::interrupted || !m_session.connected() || !cmd.closed()) {
+      return error;
     }
     auto status = cmd.wait();
     if (status && status->shell_status() != 0 && !cmd.error_text().empty()) {
-      return fail(remote_failure("pull", *status, cmd.error_text()));
+      return remote_failure("pull", *status, cmd.error_text());
     }
-    return std::unexpected(error);
+    return error;
   }
 
   // A large file comes in up to k_ranges contiguous ranges over as many channels at once
@@ -350,7 +352,7 @@ class Puller {
         ::unlink(part.c_str());
       }
       if (!fetched) {
-        return std::unexpected(fetched.error());
+        return fail(fetched.error());
       }
       fd.reset();
       ::unlink(part.c_str());

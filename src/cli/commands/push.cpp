@@ -1,6 +1,5 @@
 #include "ec2dl/cli/commands/push.hpp"
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/common.hpp"
