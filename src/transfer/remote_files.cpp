@@ -18,9 +18,12 @@ using core::fail;
 core::Result<remote::Manifest> fetch_manifest(ssh::Session& session,
                                               const remote::ManifestQuery& query) {
   const remote::ScriptCall call{remote::scripts::xfer_manifest,
-                                {query.follow_symlinks ? "1" : "0", query.ignore_files ? "1" : "0",
-                                 query.registry, query.job, query.job_auto ? "1" : "0"},
-                                {}};
+                                {},
+                                {{"follow", query.follow_symlinks ? "1" : "0"},
+                                 {"ignores", query.ignore_files ? "1" : "0"},
+                                 {"base", query.registry},
+                                 {"job", query.job},
+                                 {"auto", query.job_auto ? "1" : "0"}}};
   EC2DL_TRY_ASSIGN(const auto captured,
                    ssh::capture(session, call.command(), query.requests, 512u << 20));
   const int status = captured.status.shell_status();

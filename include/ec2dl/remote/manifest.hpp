@@ -55,7 +55,7 @@ enum class RequestKind : char {
   glob_if_job = 'o',      // as glob, only when the job candidate is used
 };
 
-// What a transfer asks xfer_manifest.sh: its arguments, and its stdin.
+// What a transfer asks xfer_manifest.sh: its named inputs, and its stdin.
 struct ManifestQuery {
   bool follow_symlinks = false;
   bool ignore_files = false;  // read .ec2dlignore files

@@ -15,8 +15,8 @@
 #       6 DEST changed meanwhile (nothing replaced).
 set -u
 trap '' PIPE
-dest=${in_dest:?} part=${in_part:?} size=${in_size:?} mode=${in_mode:?} mtime=${in_mtime:?}
-expect=${in_expect-}
+dest=${in_dest?} part=${in_part?} size=${in_size?} mode=${in_mode?} mtime=${in_mtime?}
+expect=${in_expect?}
 case $dest in
   \~) dest=$HOME ;;
   \~/*) dest=$HOME/${dest#??} ;;
