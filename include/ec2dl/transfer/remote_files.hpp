@@ -10,8 +10,8 @@
 #include "ec2dl/remote/manifest.hpp"
 #include "ec2dl/ssh/session.hpp"
 
-// Questions a transfer asks the server about its files, each in one round trip, and the
-// names it gives the files it leaves there.
+// Questions a transfer asks the server about its files, each in one round trip; and the
+// name of a resumable transfer's partial file (on the server for push, locally for pull).
 namespace ec2dl::transfer {
 
 // Runs xfer_manifest.sh. Errors: no such job (not_found), a name that is both a job and a
