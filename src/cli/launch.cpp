@@ -10,7 +10,7 @@
 #include "ec2dl/cli/job_view.hpp"
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/launch.hpp"
-#include "ec2dl/transfer/upload.hpp"
+#include "ec2dl/transfer/send_file.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli {

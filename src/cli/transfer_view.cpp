@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ec2dl/cli/common.hpp"
+#include "ec2dl/core/context.hpp"
 #include "ec2dl/ui/table.hpp"
 #include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/util/fs.hpp"
@@ -196,6 +198,34 @@ nlohmann::json summary_json(const transfer::Summary& s) {
   j["seconds"] = s.seconds;
   j["bytes_per_second"] = s.seconds > 0 ? static_cast<double>(s.bytes_sent) / s.seconds : 0.0;
   return j;
+}
+
+int report_outcome(const transfer::Summary& summary, const core::Context& ctx) {
+  const bool quiet = ctx.options().quiet;
+  if (ctx.options().json) {
+    fmt::print("{}\n", summary_json(summary).dump());
+  } else if (summary.dry_run) {
+    for (const auto& line : plan_lines(summary.plan)) {
+      fmt::print("{}\n", line);
+    }
+  }
+  if (!quiet) {
+    for (const auto& w : summary.warnings) {
+      warn(w);
+    }
+    if (!summary.dry_run && !ctx.options().json) {
+      for (const auto& d : summary.deleted) {
+        fmt::print(stderr, "deleted {}\n", d);
+      }
+    }
+  }
+  for (const auto& f : summary.failures) {
+    fmt::print(stderr, "ec2dl: error: {}\n", util::sanitize_for_terminal(f));
+  }
+  if (!quiet) {
+    fmt::print(stderr, "{}\n", util::sanitize_for_terminal(summary_line(summary)));
+  }
+  return summary.failures.empty() ? core::k_exit_ok : core::k_exit_failed;
 }
 
 bool looks_like_local_home(const std::string& path) {

@@ -18,13 +18,13 @@
 
 #include "ec2dl/core/interrupt.hpp"
 #include "ec2dl/remote/manifest.hpp"
-#include "ec2dl/remote/quote.hpp"
+#include "ec2dl/remote/script.hpp"
 #include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/ssh/interactive.hpp"
 #include "ec2dl/transfer/hash.hpp"
 #include "ec2dl/transfer/plan.hpp"
-#include "ec2dl/transfer/put.hpp"
 #include "ec2dl/transfer/remote_command.hpp"
+#include "ec2dl/transfer/send_file.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
@@ -102,32 +102,26 @@ core::Result<Original> download(ssh::Session& session, const std::string& path, 
       hash.update(data);
     }
   };
-  auto cmd = RemoteCommand::start(
-      session, remote::sh_command(remote::scripts::xfer_edit_get.text, {path}, "ec2dl-edit"),
-      [&](std::string_view data) {
-        if (body) {
-          save(data);
-          return;
-        }
-        header.append(data);
-        const auto nl = header.find('\n');
-        if (nl != std::string::npos) {
-          body = true;
-          save(std::string_view(header).substr(nl + 1));
-          header.resize(nl);
-        }
-      });
-  if (!cmd) {
-    return std::unexpected(cmd.error());
-  }
-  EC2DL_TRY(cmd->close_input());
-  auto status = cmd->wait();
-  if (!status) {
-    return std::unexpected(status.error());
-  }
-  if (status->shell_status() != 0) {
+  auto on_data = [&](std::string_view data) {
+    if (body) {
+      save(data);
+      return;
+    }
+    header.append(data);
+    const auto nl = header.find('\n');
+    if (nl != std::string::npos) {
+      body = true;
+      save(std::string_view(header).substr(nl + 1));
+      header.resize(nl);
+    }
+  };
+  const remote::ScriptCall call{remote::scripts::xfer_edit_get, {path}, {}};
+  EC2DL_TRY_ASSIGN(auto cmd, RemoteCommand::start(session, call, on_data));
+  EC2DL_TRY(cmd.close_input());
+  EC2DL_TRY_ASSIGN(const auto status, cmd.wait());
+  if (status.shell_status() != 0) {
     return fail(
-        remote_failure(fmt::format("edit {}", display_path(path)), *status, cmd->error_text()));
+        remote_failure(fmt::format("edit {}", display_path(path)), status, cmd.error_text()));
   }
   if (write_errno != 0) {
     return fail(ErrorKind::internal,
@@ -205,54 +199,39 @@ core::Result<int> run_editor(const std::string& editor, const std::string& file,
 
 core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Session>()>& connect,
                                     const EditRequest& request) {
-  auto first = connect();
-  if (!first) {
-    return std::unexpected(first.error());
-  }
-  std::optional<ssh::Session> session(std::move(*first));
+  EC2DL_TRY_ASSIGN(auto first, connect());
+  std::optional<ssh::Session> session(std::move(first));
   auto name = base_name(request.remote_path);
   if (name.empty() || name == "~" || name == "/" || name == "." || name == "..") {
     name = "file";
   }
-  auto copy = PrivateCopy::create(request.temp_dir, name);
-  if (!copy) {
-    return std::unexpected(copy.error());
-  }
-  auto original = download(*session, request.remote_path, *copy);
-  if (!original) {
-    return std::unexpected(original.error());
-  }
-  copy->close();
+  EC2DL_TRY_ASSIGN(auto copy, PrivateCopy::create(request.temp_dir, name));
+  EC2DL_TRY_ASSIGN(const auto original, download(*session, request.remote_path, copy));
+  copy.close();
   EditOutcome outcome;
-  outcome.path = original->path;
-  outcome.created = original->absent;
+  outcome.path = original.path;
+  outcome.created = original.absent;
 
   auto kept = [&](std::string why, ErrorKind kind = ErrorKind::transfer) {
-    copy->keep();
-    return core::Error(kind, fmt::format("{}; your edited copy is kept at {}", why, copy->file()),
+    copy.keep();
+    return core::Error(kind, fmt::format("{}; your edited copy is kept at {}", why, copy.file()),
                        fmt::format("compare it with the server's, then: ec2dl edit --force {}  "
                                    "or  ec2dl push {} {}",
-                                   request.remote_path, copy->file(), request.remote_path));
+                                   request.remote_path, copy.file(), request.remote_path));
   };
 
-  auto editor_status = run_editor(request.editor, copy->file(), session);
-  if (!editor_status) {
-    return std::unexpected(editor_status.error());
-  }
-  auto edited = sha256_file(copy->file());
-  if (!edited) {
-    return std::unexpected(edited.error());
-  }
-  outcome.changed = *edited != original->sha256;
+  EC2DL_TRY_ASSIGN(const int editor_status, run_editor(request.editor, copy.file(), session));
+  EC2DL_TRY_ASSIGN(const auto edited, sha256_file(copy.file()));
+  outcome.changed = edited != original.sha256;
   if (core::interrupted()) {
     if (outcome.changed) {
       return fail(kept("interrupted; nothing was uploaded", ErrorKind::interrupted).with_hint(""));
     }
     return fail(ErrorKind::interrupted, "interrupted; nothing was uploaded");
   }
-  if (*editor_status != 0) {
+  if (editor_status != 0) {
     const auto why = fmt::format("the editor ({}) exited with status {}; nothing was uploaded",
-                                 request.editor, *editor_status);
+                                 request.editor, editor_status);
     if (outcome.changed) {
       return fail(kept(why));
     }
@@ -268,17 +247,17 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
     }
     session.emplace(std::move(*again));
   }
-  util::UniqueFd fd(::open(copy->file().c_str(), O_RDONLY | O_CLOEXEC));
+  util::UniqueFd fd(::open(copy.file().c_str(), O_RDONLY | O_CLOEXEC));
   struct stat st {};
   if (!fd.valid() || ::fstat(fd.get(), &st) != 0) {
-    return fail(kept(fmt::format("read {}: {}", copy->file(), std::strerror(errno))));
+    return fail(kept(fmt::format("read {}: {}", copy.file(), std::strerror(errno))));
   }
-  PutOptions put;
-  put.mode = original->mode;
-  put.mtime = "now";
-  put.expect = request.force ? "" : original->absent ? "absent" : original->sha256;
-  auto sent = put_file(*session, fd.get(), copy->file(), static_cast<std::uint64_t>(st.st_size),
-                       original->path, put, nullptr, nullptr);
+  SendOptions send;
+  send.mode = original.mode;
+  send.mtime = "now";
+  send.expect = request.force ? "" : original.absent ? "absent" : original.sha256;
+  auto sent = send_file(*session, fd.get(), copy.file(), static_cast<std::uint64_t>(st.st_size),
+                        original.path, send, nullptr, nullptr);
   if (!sent) {
     return fail(kept(sent.error().message()));
   }
@@ -286,7 +265,7 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
     return fail(
         kept(fmt::format("{} changed on the server while you were editing it; it was not "
                          "overwritten",
-                         display_path(original->path))));
+                         display_path(original.path))));
   }
   if (sent->shrank) {
     return fail(kept("the edited copy changed while it was being uploaded"));
@@ -297,13 +276,9 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
 }
 
 core::Result<int> edit_on_server(ssh::Session& session, const std::string& remote_path) {
-  auto status = ssh::run_interactive(
-      session,
-      remote::sh_command(remote::scripts::xfer_edit_remote.text, {remote_path}, "ec2dl-edit"));
-  if (!status) {
-    return std::unexpected(status.error());
-  }
-  return status->shell_status();
+  const remote::ScriptCall call{remote::scripts::xfer_edit_remote, {remote_path}, {}};
+  EC2DL_TRY_ASSIGN(const auto status, ssh::run_interactive(session, call.command()));
+  return status.shell_status();
 }
 
 }  // namespace ec2dl::transfer

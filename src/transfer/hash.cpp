@@ -10,31 +10,30 @@
 #include <cstring>
 
 #include "ec2dl/util/fs.hpp"
+#include "ec2dl/util/handle.hpp"
 
 namespace ec2dl::transfer {
 
 struct Sha256::State {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  State() { EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr); }
-  ~State() { EVP_MD_CTX_free(ctx); }
-  State(const State&) = delete;
-  State& operator=(const State&) = delete;
+  util::CHandle<EVP_MD_CTX*, EVP_MD_CTX_free> ctx{EVP_MD_CTX_new()};
 };
 
-Sha256::Sha256() : m_state(std::make_unique<State>()) {}
+Sha256::Sha256() : m_state(std::make_unique<State>()) {
+  EVP_DigestInit_ex(m_state->ctx.get(), EVP_sha256(), nullptr);
+}
 Sha256::Sha256(Sha256&&) noexcept = default;
 Sha256& Sha256::operator=(Sha256&&) noexcept = default;
 Sha256::~Sha256() = default;
 
 void Sha256::update(std::string_view data) {
-  EVP_DigestUpdate(m_state->ctx, data.data(), data.size());
+  EVP_DigestUpdate(m_state->ctx.get(), data.data(), data.size());
 }
 
 std::string Sha256::hex() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_DigestFinal_ex(m_state->ctx, digest, &len);
-  EVP_DigestInit_ex(m_state->ctx, EVP_sha256(), nullptr);
+  EVP_DigestFinal_ex(m_state->ctx.get(), digest, &len);
+  EVP_DigestInit_ex(m_state->ctx.get(), EVP_sha256(), nullptr);
   std::string out;
   out.reserve(len * 2);
   for (unsigned int i = 0; i < len; ++i) {

@@ -1,6 +1,5 @@
 #include "ec2dl/transfer/local_file.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,14 +10,15 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <vector>
 
 #include "ec2dl/transfer/plan.hpp"
+#include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::transfer {
 
 using core::ErrorKind;
+using core::fail;
 
 core::Error write_error(const std::string& path, int error_number) {
   if (error_number == ENOSPC || error_number == EDQUOT) {
@@ -40,7 +40,7 @@ core::Result<LocalFile> LocalFile::create(const std::string& final_path) {
   const auto temp = join_path(dir, fmt::format(".ec2dl-tmp.{}.{}", ::getpid(), counter++));
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return std::unexpected(write_error(final_path, errno));
+    return fail(write_error(final_path, errno));
   }
   return LocalFile(final_path, temp, fd);
 }
@@ -62,7 +62,7 @@ LocalFile::~LocalFile() {
 
 core::Result<void> LocalFile::write(std::string_view data) {
   if (const int err = util::write_all(m_fd.get(), data); err != 0) {
-    return std::unexpected(write_error(m_final, err));
+    return fail(write_error(m_final, err));
   }
   return core::ok();
 }
@@ -71,14 +71,14 @@ core::Result<void> LocalFile::commit(std::uint32_t mode, std::int64_t mtime) {
   const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(mtime), 0}};
   if (::fchmod(m_fd.get(), static_cast<mode_t>(mode & 07777)) != 0 ||
       ::futimens(m_fd.get(), times) != 0) {
-    return std::unexpected(write_error(m_final, errno));
+    return fail(write_error(m_final, errno));
   }
   const int fd = m_fd.release();
   if (::close(fd) != 0) {
-    return std::unexpected(write_error(m_final, errno));
+    return fail(write_error(m_final, errno));
   }
   if (::rename(m_temp.c_str(), m_final.c_str()) != 0) {
-    return std::unexpected(write_error(m_final, errno));
+    return fail(write_error(m_final, errno));
   }
   m_done = true;
   return core::ok();
@@ -92,19 +92,11 @@ int remove_tree(const std::string& path) {
   if (!S_ISDIR(st.st_mode)) {
     return ::unlink(path.c_str()) == 0 ? 0 : errno;
   }
-  DIR* dir = ::opendir(path.c_str());
-  if (dir == nullptr) {
+  const auto names = util::list_dir(path);
+  if (!names) {
     return errno;
   }
-  std::vector<std::string> names;
-  while (const dirent* d = ::readdir(dir)) {
-    const std::string name = d->d_name;
-    if (name != "." && name != "..") {
-      names.push_back(name);
-    }
-  }
-  ::closedir(dir);
-  for (const auto& name : names) {
+  for (const auto& name : *names) {
     if (const int err = remove_tree(path + "/" + name); err != 0) {
       return err;
     }
@@ -113,26 +105,20 @@ int remove_tree(const std::string& path) {
 }
 
 void remove_stale_temps(const std::string& dir) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
+  const auto names = util::list_dir(dir);
+  if (!names) {
     return;
   }
-  std::vector<std::string> stale;
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name = e->d_name;
+  for (const auto& name : *names) {
     if (!name.starts_with(".ec2dl-tmp.")) {
       continue;
     }
-    const auto rest = name.substr(11);
+    const auto rest = std::string_view(name).substr(11);
     const auto pid = util::parse_int(rest.substr(0, rest.find('.')));
     if (pid && *pid > 0 && *pid != ::getpid() && ::kill(static_cast<pid_t>(*pid), 0) != 0 &&
         errno == ESRCH) {
-      stale.emplace_back(name);
+      ::unlink(join_path(dir, name).c_str());
     }
-  }
-  ::closedir(d);
-  for (const auto& name : stale) {
-    ::unlink(join_path(dir, name).c_str());
   }
 }
 

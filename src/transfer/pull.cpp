@@ -2,7 +2,9 @@
 // trip lists the sources, the planner decides against the local destination, then one tar
 // stream brings the small files and each large file comes on its own resumable channel.
 // Every file is written under a temporary name beside its destination and renamed into
-// place when complete.
+// place when complete. What to ask the server and what its answer means: pull_plan.cpp.
+#include "ec2dl/transfer/pull.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,20 +21,20 @@
 #include <set>
 #include <unordered_map>
 
-#include "ec2dl/core/interrupt.hpp"
-#include "ec2dl/remote/quote.hpp"
+#include "ec2dl/remote/script.hpp"
 #include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/transfer/hash.hpp"
 #include "ec2dl/transfer/local_file.hpp"
-#include "ec2dl/transfer/local_tree.hpp"
+#include "ec2dl/transfer/local_scan.hpp"
 #include "ec2dl/transfer/progress.hpp"
+#include "ec2dl/transfer/pull_plan.hpp"
 #include "ec2dl/transfer/remote_command.hpp"
+#include "ec2dl/transfer/remote_files.hpp"
 #include "ec2dl/transfer/sync.hpp"
 #include "ec2dl/transfer/tar.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "ec2dl/util/time.hpp"
-#include "sync_internal.hpp"
 
 namespace ec2dl::transfer {
 
@@ -44,41 +46,6 @@ namespace {
 // A large file is fetched over this many channels at once, from this size on.
 constexpr std::uint64_t k_ranges = 4;
 constexpr std::uint64_t k_parallel_size = 64u << 20;
-
-bool has_glob(std::string_view s) {
-  return s.find_first_of("*?[") != std::string_view::npos;
-}
-
-// Whether an operand could be a job id or name (and not a path).
-bool could_be_job(std::string_view s) {
-  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string_view::npos &&
-         !s.starts_with('~') && !has_glob(s);
-}
-
-}  // namespace
-
-core::Result<void> check_pull(const PullRequest& request) {
-  std::vector<std::string> problems;
-  if (request.operands.empty()) {
-    problems.push_back(request.job.empty()
-                           ? "pull: nothing to fetch: give REMOTE paths (or JOB PATTERN...)"
-                           : "pull --job: give the PATTERNs to fetch from the job's folder");
-  }
-  for (const auto& op : request.operands) {
-    if (op.empty()) {
-      problems.push_back("pull: an empty path");
-    }
-  }
-  if (request.target && request.target->empty()) {
-    problems.push_back("pull: an empty destination");
-  }
-  if (!problems.empty()) {
-    return fail(ErrorKind::usage, util::join(problems, "; "));
-  }
-  return core::ok();
-}
-
-namespace {
 
 class Puller {
  public:
@@ -148,7 +115,7 @@ class Puller {
 
   // Removals come first (a folder in the way of a file, --delete).
   core::Result<void> remove_first() {
-    for (const auto& rel : detail::topmost_removals(m_plan)) {
+    for (const auto& rel : topmost_removals(m_plan)) {
       const auto path = local_path(rel);
       if (const int err = remove_tree(path); err != 0) {
         return fail(ErrorKind::transfer,
@@ -176,7 +143,7 @@ class Puller {
   core::Result<void> make_dir(const Step& step) {
     const auto path = local_path(step.rel);
     if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
-      return std::unexpected(write_error(path, errno));
+      return fail(write_error(path, errno));
     }
     ++m_summary.dirs_created;
     return core::ok();
@@ -188,12 +155,12 @@ class Puller {
     const auto temp = join_path(parent_path(path).empty() ? "." : parent_path(path),
                                 fmt::format(".ec2dl-tmp.{}.link{}", ::getpid(), m_links++));
     if (::symlink(item.info.link.c_str(), temp.c_str()) != 0) {
-      return std::unexpected(write_error(path, errno));
+      return fail(write_error(path, errno));
     }
     if (::rename(temp.c_str(), path.c_str()) != 0) {
       const int err = errno;
       ::unlink(temp.c_str());
-      return std::unexpected(write_error(path, err));
+      return fail(write_error(path, err));
     }
     ++m_summary.links;
     return core::ok();
@@ -209,26 +176,19 @@ class Puller {
       list += '\0';
     }
     std::deque<std::string> queue;
-    auto cmd = RemoteCommand::start(
-        m_session,
-        remote::sh_command(remote::scripts::xfer_send.text, {m_options.follow_symlinks ? "1" : "0"},
-                           "ec2dl-send"),
-        [&queue](std::string_view data) { queue.emplace_back(data); });
-    if (!cmd) {
-      return std::unexpected(cmd.error());
-    }
-    EC2DL_TRY(cmd->write(list));
-    EC2DL_TRY(cmd->close_input());
+    const remote::ScriptCall call{
+        remote::scripts::xfer_send, {m_options.follow_symlinks ? "1" : "0"}, {}};
+    auto enqueue = [&queue](std::string_view data) { queue.emplace_back(data); };
+    EC2DL_TRY_ASSIGN(auto cmd, RemoteCommand::start(m_session, call, enqueue));
+    EC2DL_TRY(cmd.write(list));
+    EC2DL_TRY(cmd.close_input());
     std::string current;
     auto reader = TarReader::open([&]() -> core::Result<std::string_view> {
       while (queue.empty()) {
-        if (cmd->closed()) {
+        if (cmd.closed()) {
           return std::string_view();
         }
-        auto open = cmd->pump(200);
-        if (!open) {
-          return std::unexpected(open.error());
-        }
+        EC2DL_TRY(cmd.pump(200));
       }
       current = std::move(queue.front());
       queue.pop_front();
@@ -236,13 +196,13 @@ class Puller {
       return std::string_view(current);
     });
     if (!reader) {
-      return failed_stream(*cmd, reader.error());
+      return fail(stream_error(cmd, reader.error()));
     }
     std::set<std::size_t> received;
     while (true) {
       auto entry = reader->next();
       if (!entry) {
-        return failed_stream(*cmd, entry.error());
+        return fail(stream_error(cmd, entry.error()));
       }
       if (!entry->has_value()) {
         break;
@@ -255,28 +215,25 @@ class Puller {
       const auto& step = m_plan.steps[it->second];
       const auto path = local_path(step.rel);
       visit_dir(path);
-      auto file = LocalFile::create(path);
-      if (!file) {
-        return std::unexpected(file.error());
-      }
+      EC2DL_TRY_ASSIGN(auto file, LocalFile::create(path));
       std::uint64_t got = 0;
       Sha256 hash;
       while (true) {
         auto data = reader->read_data();
         if (!data) {
-          return failed_stream(*cmd, data.error());
+          return fail(stream_error(cmd, data.error()));
         }
         if (data->empty()) {
           break;
         }
-        EC2DL_TRY(file->write(*data));
+        EC2DL_TRY(file.write(*data));
         if (m_options.verify) {
           hash.update(*data);
         }
         got += data->size();
         m_progress.add_bytes(data->size());
       }
-      EC2DL_TRY(file->commit(e.info.mode, e.info.mtime));
+      EC2DL_TRY(file.commit(e.info.mode, e.info.mtime));
       received.insert(it->second);
       m_progress.add_file();
       ++m_summary.files_sent;
@@ -285,13 +242,10 @@ class Puller {
         m_sent_hashes[m_layout.items[step.item].source] = {path, hash.hex()};
       }
     }
-    auto status = cmd->wait();
-    if (!status) {
-      return std::unexpected(status.error());
-    }
-    const auto err = cmd->error_text();
-    if (status->code && *status->code == 5) {
-      return fail(remote_failure("pull", *status, err));
+    EC2DL_TRY_ASSIGN(const auto status, cmd.wait());
+    const auto err = cmd.error_text();
+    if (status.code && *status.code == 5) {
+      return fail(remote_failure("pull", status, err));
     }
     // GNU tar pads a file that shrank while it was read: such a copy is not kept as valid.
     for (const auto& line : util::split(err, '\n')) {
@@ -320,15 +274,17 @@ class Puller {
     return core::ok();
   }
 
-  core::Result<void> failed_stream(RemoteCommand& cmd, const core::Error& error) {
-    if (error.kind() == ErrorKind::interrupted || !m_session.connected() || cmd.closed() == false) {
-      return std::unexpected(error);
+  // The error to report when reading the tar stream failed: the server's own message when
+  // xfer_send.sh ended with one, else `error` (interrupted, connection lost).
+  core::Error stream_error(RemoteCommand& cmd, const core::Error& error) {
+    if (error.kind() == ErrorKind::interrupted || !m_session.connected() || !cmd.closed()) {
+      return error;
     }
     auto status = cmd.wait();
     if (status && status->shell_status() != 0 && !cmd.error_text().empty()) {
-      return fail(remote_failure("pull", *status, cmd.error_text()));
+      return remote_failure("pull", *status, cmd.error_text());
     }
-    return std::unexpected(error);
+    return error;
   }
 
   // A large file comes in up to k_ranges contiguous ranges over as many channels at once
@@ -358,19 +314,15 @@ class Puller {
     }
     util::UniqueFd fd(::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (!fd.valid()) {
-      return std::unexpected(write_error(path, errno));
+      return fail(write_error(path, errno));
     }
     // Where to start: what the server confirms of the partial file (one round trip).
     std::uint64_t offset = 0;
     if (have > 0) {
-      auto start = fetch_range(item.source, have, have_hash, 0, fd.get(), nullptr);
-      if (!start) {
-        return std::unexpected(start.error());
-      }
-      offset = start->offset;
+      EC2DL_TRY_ASSIGN(offset, resume_offset(item.source, have, have_hash, fd.get()));
     }
     if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) {
-      return std::unexpected(write_error(path, errno));
+      return fail(write_error(path, errno));
     }
     m_summary.bytes_resumed += offset;
     m_progress.add_bytes(offset);
@@ -400,7 +352,7 @@ class Puller {
         ::unlink(part.c_str());
       }
       if (!fetched) {
-        return std::unexpected(fetched.error());
+        return fail(fetched.error());
       }
       fd.reset();
       ::unlink(part.c_str());
@@ -412,7 +364,7 @@ class Puller {
     if (::fchmod(fd.get(), static_cast<mode_t>(item.info.mode & 07777)) != 0 ||
         ::futimens(fd.get(), times) != 0 || ::close(fd.release()) != 0 ||
         ::rename(part.c_str(), path.c_str()) != 0) {
-      return std::unexpected(write_error(path, errno));
+      return fail(write_error(path, errno));
     }
     m_progress.add_file();
     ++m_summary.files_sent;
@@ -434,20 +386,14 @@ class Puller {
     std::uint64_t size = 0;
   };
 
-  // Asks xfer_get.sh where a resumed transfer starts (LENGTH 0: the header only).
-  core::Result<RangeStart> fetch_range(const std::string& source, std::uint64_t have,
-                                       const std::string& hash, std::uint64_t length, int fd,
-                                       Range* range) {
-    std::vector<Range> one{Range{have, length, 0}};
+  // Asks xfer_get.sh where a resumed transfer starts: `have` when the server's first bytes
+  // still have the partial file's `hash`, else 0 (one round trip, no data).
+  core::Result<std::uint64_t> resume_offset(const std::string& source, std::uint64_t have,
+                                            const std::string& hash, int fd) {
+    std::vector<Range> header_only{Range{have, 0, 0}};
     RangeStart start;
-    auto r = run_ranges(source, one, fd, &start, hash);
-    if (!r) {
-      return std::unexpected(r.error());
-    }
-    if (range != nullptr) {
-      *range = one.front();
-    }
-    return start;
+    EC2DL_TRY(run_ranges(source, header_only, fd, &start, hash));
+    return start.offset;
   }
 
   // Fetches the ranges over one channel each, all at once; returns the file's size on the
@@ -455,10 +401,7 @@ class Puller {
   core::Result<std::uint64_t> fetch_ranges(const std::string& source, std::vector<Range>& ranges,
                                            int fd) {
     RangeStart start;
-    auto r = run_ranges(source, ranges, fd, &start, "=");
-    if (!r) {
-      return std::unexpected(r.error());
-    }
+    EC2DL_TRY(run_ranges(source, ranges, fd, &start, "="));
     for (const auto& range : ranges) {
       if (range.done != range.length) {
         return fail(ErrorKind::transfer,
@@ -481,66 +424,62 @@ class Puller {
     std::vector<RemoteCommand> cmds;
     for (std::size_t i = 0; i < ranges.size(); ++i) {
       const auto& range = ranges[i];
-      auto cmd = RemoteCommand::start(
-          m_session,
-          remote::sh_command(
-              remote::scripts::xfer_get.text,
-              {source, std::to_string(range.start), hash, std::to_string(range.length)},
-              "ec2dl-get"),
-          [&, i](std::string_view data) {
-            auto& s = streams[i];
-            auto& rg = ranges[i];
-            if (failed) {
-              return;
-            }
-            if (!s.started) {
-              s.header.append(data);
-              const auto nl = s.header.find('\n');
-              if (nl == std::string::npos) {
-                return;
-              }
-              s.started = true;
-              const auto words = util::split(s.header.substr(0, nl), ' ');
-              const auto o = words.size() == 2 ? util::parse_uint(words[0]) : std::nullopt;
-              const auto z = words.size() == 2 ? util::parse_uint(words[1]) : std::nullopt;
-              if (!o || !z) {
-                failed = core::Error(ErrorKind::remote, "unexpected answer from the server");
-                return;
-              }
-              start->offset = *o;
-              start->size = *z;
-              s.position = *o;
-              data = std::string_view(s.header).substr(nl + 1);
-            }
-            const auto take = std::min<std::uint64_t>(data.size(), rg.length - rg.done);
-            if (take == 0) {
-              return;
-            }
-            m_limiter.consume(take);
-            const char* p = data.data();
-            std::uint64_t left = take;
-            while (left > 0) {
-              const ssize_t n =
-                  ::pwrite(fd, p, static_cast<std::size_t>(left), static_cast<off_t>(s.position));
-              if (n < 0 && errno == EINTR) {
-                continue;
-              }
-              if (n <= 0) {
-                failed = write_error(source, n < 0 ? errno : ENOSPC);
-                return;
-              }
-              p += n;
-              left -= static_cast<std::uint64_t>(n);
-              s.position += static_cast<std::uint64_t>(n);
-            }
-            rg.done += take;
-            m_progress.add_bytes(take);
-          });
-      if (!cmd) {
-        return std::unexpected(cmd.error());
-      }
-      EC2DL_TRY(cmd->close_input());
-      cmds.push_back(std::move(*cmd));
+      const remote::ScriptCall call{
+          remote::scripts::xfer_get,
+          {source, std::to_string(range.start), hash, std::to_string(range.length)},
+          {}};
+      auto on_data = [&, i](std::string_view data) {
+        auto& s = streams[i];
+        auto& rg = ranges[i];
+        if (failed) {
+          return;
+        }
+        if (!s.started) {
+          s.header.append(data);
+          const auto nl = s.header.find('\n');
+          if (nl == std::string::npos) {
+            return;
+          }
+          s.started = true;
+          const auto words = util::split(s.header.substr(0, nl), ' ');
+          const auto o = words.size() == 2 ? util::parse_uint(words[0]) : std::nullopt;
+          const auto z = words.size() == 2 ? util::parse_uint(words[1]) : std::nullopt;
+          if (!o || !z) {
+            failed = core::Error(ErrorKind::remote, "unexpected answer from the server");
+            return;
+          }
+          start->offset = *o;
+          start->size = *z;
+          s.position = *o;
+          data = std::string_view(s.header).substr(nl + 1);
+        }
+        const auto take = std::min<std::uint64_t>(data.size(), rg.length - rg.done);
+        if (take == 0) {
+          return;
+        }
+        m_limiter.consume(take);
+        const char* p = data.data();
+        std::uint64_t left = take;
+        while (left > 0) {
+          const ssize_t n =
+              ::pwrite(fd, p, static_cast<std::size_t>(left), static_cast<off_t>(s.position));
+          if (n < 0 && errno == EINTR) {
+            continue;
+          }
+          if (n <= 0) {
+            failed = write_error(source, n < 0 ? errno : ENOSPC);
+            return;
+          }
+          p += n;
+          left -= static_cast<std::uint64_t>(n);
+          s.position += static_cast<std::uint64_t>(n);
+        }
+        rg.done += take;
+        m_progress.add_bytes(take);
+      };
+      EC2DL_TRY_ASSIGN(auto cmd, RemoteCommand::start(m_session, call, on_data));
+      EC2DL_TRY(cmd.close_input());
+      cmds.push_back(std::move(cmd));
     }
     while (!failed) {
       RemoteCommand* open = nullptr;
@@ -553,22 +492,16 @@ class Puller {
       if (open == nullptr) {
         break;
       }
-      auto polled = open->pump(200);
-      if (!polled) {
-        return std::unexpected(polled.error());
-      }
+      EC2DL_TRY(open->pump(200));
     }
     if (failed) {
-      return std::unexpected(*failed);
+      return fail(*failed);
     }
     for (auto& c : cmds) {
-      auto status = c.wait();
-      if (!status) {
-        return std::unexpected(status.error());
-      }
-      if (status->shell_status() != 0) {
+      EC2DL_TRY_ASSIGN(const auto status, c.wait());
+      if (status.shell_status() != 0) {
         return fail(
-            remote_failure(fmt::format("pull {}", display_path(source)), *status, c.error_text()));
+            remote_failure(fmt::format("pull {}", display_path(source)), status, c.error_text()));
       }
     }
     return core::ok();
@@ -590,14 +523,11 @@ class Puller {
     for (const auto& [source, local] : m_sent_hashes) {
       paths.push_back(source);
     }
-    auto remote = remote_hashes(m_session, paths);
-    if (!remote) {
-      return std::unexpected(remote.error());
-    }
+    EC2DL_TRY_ASSIGN(const auto remote, remote_hashes(m_session, paths));
     bool all = true;
     for (const auto& [source, local] : m_sent_hashes) {
-      const auto it = remote->find(source);
-      if (it == remote->end() || it->second != local.second) {
+      const auto it = remote.find(source);
+      if (it == remote.end() || it->second != local.second) {
         all = false;
         set_attrs(local.first, 0600, 0);
         m_summary.failures.push_back(fmt::format(
@@ -626,101 +556,25 @@ class Puller {
 core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request) {
   const auto start_ms = util::monotonic_ms();
   const auto& options = request.options;
-  const auto& ops = request.operands;
-  const std::size_t n = ops.size();
   Summary summary;
   summary.direction = "pull";
   summary.dry_run = options.dry_run;
 
-  const bool explicit_job = !request.job.empty();
-  const bool auto_job = !explicit_job && n >= 2 && could_be_job(ops[0]);
-  const bool dest_last = !request.target && n >= 2;
-  ManifestQuery query;
-  query.follow_symlinks = options.follow_symlinks;
-  query.ignore_files = options.use_ignore_files;
-  query.registry = request.registry;
-  query.job = explicit_job ? request.job : auto_job ? ops[0] : "";
-  query.job_auto = auto_job;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto kind = remote::RequestKind::glob;
-    if (!explicit_job) {
-      if (auto_job && i == 0) {
-        kind = remote::RequestKind::glob_unless_job;
-      } else if (dest_last && i == n - 1) {
-        if (!auto_job) {
-          continue;
-        }
-        kind = remote::RequestKind::glob_if_job;
-      }
-    }
-    query.requests += remote::manifest_request(kind, i, ops[i]);
+  EC2DL_TRY_ASSIGN(const auto manifest, fetch_manifest(session, pull_query(request)));
+  auto sources = pull_sources(request, manifest);
+  if (!sources.problems.empty()) {
+    return fail(ErrorKind::not_found, "pull: " + list_problems(sources.problems));
   }
-  auto manifest = fetch_manifest(session, query);
-  if (!manifest) {
-    return std::unexpected(manifest.error());
-  }
-  const bool job_used = explicit_job || manifest->job_used;
-  std::string dest = request.target.value_or(".");
-  std::set<std::size_t> sources;
-  for (std::size_t i = 0; i < n; ++i) {
-    sources.insert(i);
-  }
-  if (job_used) {
-    if (!explicit_job) {
-      sources.erase(0);
-    }
-  } else if (dest_last) {
-    dest = ops[n - 1];
-    sources.erase(n - 1);
-  }
+  summary.warnings = std::move(sources.warnings);
+  const auto& roots = sources.roots;
 
-  std::vector<std::string> problems;
-  for (const auto& [index, text] : manifest->unmatched) {
-    if (!sources.contains(index)) {
-      continue;
-    }
-    const auto where = job_used ? fmt::format(" in the job's folder {}", manifest->workdir) : "";
-    problems.push_back(
-        has_glob(text) ? fmt::format("no match on the server for '{}'{}", text, where)
-                       : fmt::format("no such file or folder on the server: {}{}", text, where));
-  }
-  std::vector<SourceRoot> roots;
-  for (const auto& mroot : manifest->roots) {
-    if (!sources.contains(mroot.request)) {
-      continue;
-    }
-    if (mroot.entries.empty()) {
-      problems.push_back(fmt::format("cannot read {} on the server", mroot.path));
-      continue;
-    }
-    SourceRoot root;
-    root.path = mroot.path;
-    root.contents = wants_contents(ops[mroot.request]);
-    root.entries = mroot.entries;
-    root.complete = mroot.complete;
-    for (const auto& [rel, text] : mroot.ignore_files) {
-      root.rules.add_file(parent_path(rel), text);
-    }
-    for (const auto& pattern : options.excludes) {
-      root.rules.add_pattern(pattern);
-    }
-    if (!root.complete) {
-      summary.warnings.push_back(
-          fmt::format("some folders under {} could not be read on the server", mroot.path));
-    }
-    roots.push_back(std::move(root));
-  }
-  if (!problems.empty()) {
-    return fail(ErrorKind::not_found, "pull: " + detail::list_problems(problems));
-  }
-
-  const auto dest_local = util::expand_tilde(dest);
+  const auto dest_local = util::expand_tilde(sources.dest);
   struct stat dst {};
   const bool dest_exists = ::stat(dest_local.c_str(), &dst) == 0;
   const bool dest_is_dir = dest_exists && S_ISDIR(dst.st_mode);
   auto layout = make_layout(roots, dest_local, dest_is_dir, dest_exists);
   if (!layout.problems.empty()) {
-    return fail(ErrorKind::transfer, "pull: " + detail::list_problems(layout.problems));
+    return fail(ErrorKind::transfer, "pull: " + list_problems(layout.problems));
   }
   std::erase_if(layout.mirrored, [&](const auto& m) { return !roots[m.second].complete; });
 
@@ -772,19 +626,16 @@ core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request
     const auto abs = ::realpath(layout.dest_root.c_str(), resolved) != nullptr
                          ? std::string(resolved)
                          : layout.dest_root;
-    if (detail::mirrors_home(layout, abs, util::home_dir())) {
+    if (mirrors_home(layout, abs, util::home_dir())) {
       return fail(ErrorKind::usage,
                   "pull: refusing --delete with a folder's contents onto your whole home folder",
                   "pull into a subfolder, or drop --delete");
     }
   }
 
-  const auto plan = detail::plan_into(summary, session, layout, tree, options, true);
-  if (!plan) {
-    return std::unexpected(plan.error());
-  }
+  EC2DL_TRY_ASSIGN(const auto plan, plan_into(summary, session, layout, tree, options, true));
   if (!options.dry_run) {
-    Puller puller(session, layout, *plan, options, summary);
+    Puller puller(session, layout, plan, options, summary);
     EC2DL_TRY(puller.remove_first());
     EC2DL_TRY(puller.run());
   }

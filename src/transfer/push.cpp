@@ -2,6 +2,8 @@
 // planner decides, then one tar stream (into a staging folder, moved into place only when
 // complete) carries small files, links and folder changes, and each large file travels on
 // its own resumable channel.
+#include "ec2dl/transfer/push.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,19 +16,19 @@
 #include <set>
 
 #include "ec2dl/core/interrupt.hpp"
-#include "ec2dl/remote/quote.hpp"
+#include "ec2dl/remote/script.hpp"
 #include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/transfer/hash.hpp"
-#include "ec2dl/transfer/local_tree.hpp"
+#include "ec2dl/transfer/local_scan.hpp"
 #include "ec2dl/transfer/progress.hpp"
-#include "ec2dl/transfer/put.hpp"
 #include "ec2dl/transfer/remote_command.hpp"
+#include "ec2dl/transfer/remote_files.hpp"
+#include "ec2dl/transfer/send_file.hpp"
 #include "ec2dl/transfer/sync.hpp"
 #include "ec2dl/transfer/tar.hpp"
 #include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "ec2dl/util/time.hpp"
-#include "sync_internal.hpp"
 
 namespace ec2dl::transfer {
 
@@ -66,7 +68,7 @@ core::Result<PreparedPush> prepare_push(PushRequest request) {
     out.roots.push_back(std::move(root));
   }
   if (!problems.empty()) {
-    return fail(ErrorKind::not_found, "push: " + detail::list_problems(problems));
+    return fail(ErrorKind::not_found, "push: " + list_problems(problems));
   }
   out.request = std::move(request);
   return out;
@@ -131,38 +133,24 @@ class Pusher {
   }
 
   core::Result<void> send_stream(bool changes, bool dirs) {
-    auto cmd = RemoteCommand::start(
-        m_session,
-        remote::sh_command(remote::scripts::xfer_recv.text, {m_layout.dest_root}, "ec2dl-recv"),
-        nullptr);
-    if (!cmd) {
-      return std::unexpected(cmd.error());
+    const remote::ScriptCall call{remote::scripts::xfer_recv, {m_layout.dest_root}, {}};
+    EC2DL_TRY_ASSIGN(auto cmd, RemoteCommand::start(m_session, call, nullptr));
+    const auto what = fmt::format("push to {}", display_path(m_layout.dest_root));
+    if (auto written = write_stream(cmd, changes, dirs); !written) {
+      return fail(explain_write_failure(m_session, cmd, written.error(), what));
     }
-    auto written = write_stream(*cmd, changes, dirs);
-    if (!written) {
-      return fail(
-          explain_write_failure(m_session, *cmd, written.error(),
-                                fmt::format("push to {}", display_path(m_layout.dest_root))));
-    }
-    auto status = cmd->wait();
-    if (!status) {
-      return std::unexpected(status.error());
-    }
-    if (status->shell_status() != 0) {
-      return fail(remote_failure(fmt::format("push to {}", display_path(m_layout.dest_root)),
-                                 *status, cmd->error_text()));
+    EC2DL_TRY_ASSIGN(const auto status, cmd.wait());
+    if (status.shell_status() != 0) {
+      return fail(remote_failure(what, status, cmd.error_text()));
     }
     return core::ok();
   }
 
   core::Result<void> write_stream(RemoteCommand& cmd, bool changes, bool dirs) {
-    auto writer = TarWriter::open([&](std::string_view block) -> core::Result<void> {
-      m_limiter.consume(block.size());
-      return cmd.write(block);
-    });
-    if (!writer) {
-      return std::unexpected(writer.error());
-    }
+    EC2DL_TRY_ASSIGN(auto writer, TarWriter::open([&](std::string_view block) {
+                       m_limiter.consume(block.size());
+                       return cmd.write(block);
+                     }));
     const auto now = util::now_epoch();
     std::vector<std::string> discard;
     if (changes) {
@@ -173,11 +161,11 @@ class Pusher {
         switch (step.action) {
           case Action::send:
             if (item.info.size < k_resumable_size) {
-              EC2DL_TRY(stream_file(*writer, step, discard));
+              EC2DL_TRY(stream_file(writer, step, discard));
             }
             break;
           case Action::link:
-            EC2DL_TRY(writer->add_symlink("d/" + step.rel, item.info.link, 0777, item.info.mtime));
+            EC2DL_TRY(writer.add_symlink("d/" + step.rel, item.info.link, 0777, item.info.mtime));
             ++m_summary.links;
             break;
           case Action::mkdir:
@@ -194,11 +182,11 @@ class Pusher {
         }
       }
       if (!discard.empty()) {
-        EC2DL_TRY(writer->add_file("c/discard", nul_list(discard), 0600, now));
+        EC2DL_TRY(writer.add_file("c/discard", nul_list(discard), 0600, now));
       }
-      const auto removals = detail::topmost_removals(m_plan);
+      const auto removals = topmost_removals(m_plan);
       if (!removals.empty()) {
-        EC2DL_TRY(writer->add_file("c/delete", nul_list(removals), 0600, now));
+        EC2DL_TRY(writer.add_file("c/delete", nul_list(removals), 0600, now));
       }
       if (!mkdirs.empty()) {
         // New folders whose parent is not new are renamed into place whole.
@@ -209,40 +197,37 @@ class Pusher {
             topmost.push_back(rel);
           }
         }
-        EC2DL_TRY(writer->add_file("c/newdirs", nul_list(topmost), 0600, now));
-        EC2DL_TRY(writer->add_file("c/mkdir", nul_list(mkdirs), 0600, now));
+        EC2DL_TRY(writer.add_file("c/newdirs", nul_list(topmost), 0600, now));
+        EC2DL_TRY(writer.add_file("c/mkdir", nul_list(mkdirs), 0600, now));
       }
       if (!meta.empty()) {
-        EC2DL_TRY(writer->add_file("c/meta", meta, 0600, now));
+        EC2DL_TRY(writer.add_file("c/meta", meta, 0600, now));
       }
     }
     if (dirs) {
       std::string folders;
-      auto inner = TarWriter::open([&](std::string_view block) -> core::Result<void> {
-        folders.append(block);
-        return core::ok();
-      });
-      if (!inner) {
-        return std::unexpected(inner.error());
-      }
+      EC2DL_TRY_ASSIGN(auto inner, TarWriter::open([&](std::string_view block) {
+                         folders.append(block);
+                         return core::ok();
+                       }));
       bool any = false;
       for (const auto& step : m_plan.steps) {
         if (step.action == Action::dir_attrs) {
           const auto& item = m_layout.items[step.item];
-          EC2DL_TRY(inner->add_dir(step.rel, item.info.mode, item.info.mtime));
+          EC2DL_TRY(inner.add_dir(step.rel, item.info.mode, item.info.mtime));
           any = true;
           if (step.why == "mode" || step.why == "mtime") {
             ++m_summary.attrs_updated;
           }
         }
       }
-      EC2DL_TRY(inner->close());
+      EC2DL_TRY(inner.close());
       if (any) {
-        EC2DL_TRY(writer->add_file("c/dirs.tar", folders, 0600, now));
+        EC2DL_TRY(writer.add_file("c/dirs.tar", folders, 0600, now));
       }
     }
-    EC2DL_TRY(writer->add_file("c/end", "", 0600, now));
-    EC2DL_TRY(writer->close());
+    EC2DL_TRY(writer.add_file("c/end", "", 0600, now));
+    EC2DL_TRY(writer.close());
     return cmd.close_input();
   }
 
@@ -328,26 +313,24 @@ class Pusher {
                       fd.valid() ? "not a regular file" : std::strerror(errno)));
       return core::ok();
     }
-    PutOptions put;
-    put.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
-    put.mtime = std::to_string(st.st_mtim.tv_sec);
-    put.hash = m_options.verify;
-    auto sent = put_file(m_session, fd.get(), item.source, static_cast<std::uint64_t>(st.st_size),
-                         dest, put, &m_progress, &m_limiter);
-    if (!sent) {
-      return std::unexpected(sent.error());
-    }
+    SendOptions send;
+    send.mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+    send.mtime = std::to_string(st.st_mtim.tv_sec);
+    send.hash = m_options.verify;
+    EC2DL_TRY_ASSIGN(const auto sent, send_file(m_session, fd.get(), item.source,
+                                                static_cast<std::uint64_t>(st.st_size), dest, send,
+                                                &m_progress, &m_limiter));
     m_progress.add_file();
-    m_summary.bytes_resumed += sent->resumed;
-    if (sent->shrank) {
+    m_summary.bytes_resumed += sent.resumed;
+    if (sent.shrank) {
       m_summary.failures.push_back(
           fmt::format("{} changed while it was read; run again", display_path(item.source)));
       return core::ok();
     }
     ++m_summary.files_sent;
-    m_summary.bytes_sent += sent->sent;
+    m_summary.bytes_sent += sent.sent;
     if (m_options.verify) {
-      m_sent_hashes[dest] = sent->sha256;
+      m_sent_hashes[dest] = sent.sha256;
     }
     return core::ok();
   }
@@ -357,14 +340,11 @@ class Pusher {
     for (const auto& [path, hash] : m_sent_hashes) {
       paths.push_back(path);
     }
-    auto remote = remote_hashes(m_session, paths);
-    if (!remote) {
-      return std::unexpected(remote.error());
-    }
+    EC2DL_TRY_ASSIGN(const auto remote, remote_hashes(m_session, paths));
     std::vector<std::string> bad;
     for (const auto& [path, hash] : m_sent_hashes) {
-      const auto it = remote->find(path);
-      if (it == remote->end() || it->second != hash) {
+      const auto it = remote.find(path);
+      if (it == remote.end() || it->second != hash) {
         bad.push_back(path);
         m_summary.failures.push_back(
             fmt::format("checksum mismatch on the server: {} (run again to send it again)",
@@ -402,7 +382,7 @@ core::Result<Summary> run_push(ssh::Session& session, const PreparedPush& prepar
   summary.warnings = prepared.warnings;
 
   // One round trip: the destination itself, and each source's counterpart below it.
-  ManifestQuery query;
+  remote::ManifestQuery query;
   query.requests = remote::manifest_request(remote::RequestKind::stat, 0, request.dest);
   std::vector<std::string> prefixes;
   for (std::size_t r = 0; r < roots.size(); ++r) {
@@ -412,12 +392,9 @@ core::Result<Summary> run_push(ssh::Session& session, const PreparedPush& prepar
     query.requests += remote::manifest_request(remote::RequestKind::tree, r + 1,
                                                join_path(request.dest, prefixes.back()));
   }
-  auto manifest = fetch_manifest(session, query);
-  if (!manifest) {
-    return std::unexpected(manifest.error());
-  }
+  EC2DL_TRY_ASSIGN(const auto manifest, fetch_manifest(session, query));
   const remote::ManifestRoot* dest_info = nullptr;
-  for (const auto& mroot : manifest->roots) {
+  for (const auto& mroot : manifest.roots) {
     if (mroot.request == 0 && !mroot.entries.empty()) {
       dest_info = &mroot;
     }
@@ -426,7 +403,7 @@ core::Result<Summary> run_push(ssh::Session& session, const PreparedPush& prepar
   const bool dest_is_dir = dest_exists && dest_info->entries.front().info.type == FileType::dir;
   const auto layout = make_layout(roots, request.dest, dest_is_dir, dest_exists);
   if (!layout.problems.empty()) {
-    return fail(ErrorKind::transfer, "push: " + detail::list_problems(layout.problems));
+    return fail(ErrorKind::transfer, "push: " + list_problems(layout.problems));
   }
 
   DestTree tree;
@@ -435,7 +412,7 @@ core::Result<Summary> run_push(ssh::Session& session, const PreparedPush& prepar
       tree[layout.items.front().rel] = dest_info->entries.front().info;
     }
   } else {
-    for (const auto& mroot : manifest->roots) {
+    for (const auto& mroot : manifest.roots) {
       if (mroot.request == 0 || mroot.request > roots.size()) {
         continue;
       }
@@ -454,19 +431,15 @@ core::Result<Summary> run_push(ssh::Session& session, const PreparedPush& prepar
       }
     }
   }
-  if (options.delete_extra && dest_exists &&
-      detail::mirrors_home(layout, dest_info->path, manifest->home)) {
+  if (options.delete_extra && dest_exists && mirrors_home(layout, dest_info->path, manifest.home)) {
     return fail(ErrorKind::usage,
                 "push: refusing --delete with a folder's contents onto the whole home folder",
                 "push into a subfolder (ec2dl push dir/ ~/dir --delete), or drop --delete");
   }
 
-  const auto plan = detail::plan_into(summary, session, layout, tree, options, false);
-  if (!plan) {
-    return std::unexpected(plan.error());
-  }
+  EC2DL_TRY_ASSIGN(const auto plan, plan_into(summary, session, layout, tree, options, false));
   if (!options.dry_run) {
-    Pusher pusher(session, layout, *plan, options, summary);
+    Pusher pusher(session, layout, plan, options, summary);
     EC2DL_TRY(pusher.run());
   }
   summary.seconds = static_cast<double>(util::monotonic_ms() - start_ms) / 1000.0;

@@ -3,9 +3,6 @@
 #include <fmt/format.h>
 
 #include "ec2dl/core/interrupt.hpp"
-#include "ec2dl/remote/quote.hpp"
-#include "ec2dl/remote/scripts.hpp"
-#include "ec2dl/transfer/hash.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::transfer {
@@ -28,12 +25,12 @@ RemoteCommand::RemoteCommand(RemoteCommand&&) noexcept = default;
 RemoteCommand& RemoteCommand::operator=(RemoteCommand&&) noexcept = default;
 RemoteCommand::~RemoteCommand() = default;
 
-core::Result<RemoteCommand> RemoteCommand::start(ssh::Session& session, const std::string& command,
-                                                 OutFn on_stdout) {
+core::Result<RemoteCommand> RemoteCommand::start(ssh::Session& session,
+                                                 const remote::ScriptCall& call, OutFn on_stdout) {
   auto state = std::make_unique<State>();
   state->on_stdout = std::move(on_stdout);
   State* st = state.get();
-  auto channel = ssh::Channel::exec(session, command, [st](std::string_view data, bool is_stderr) {
+  auto on_output = [st](std::string_view data, bool is_stderr) {
     if (is_stderr) {
       st->err.append(data);
       if (st->err.size() > k_max_stderr) {
@@ -42,11 +39,9 @@ core::Result<RemoteCommand> RemoteCommand::start(ssh::Session& session, const st
     } else if (st->on_stdout) {
       st->on_stdout(data);
     }
-  });
-  if (!channel) {
-    return std::unexpected(channel.error());
-  }
-  state->channel.emplace(std::move(*channel));
+  };
+  EC2DL_TRY_ASSIGN(auto channel, ssh::Channel::exec(session, call.command(), on_output));
+  state->channel.emplace(std::move(channel));
   return RemoteCommand(std::move(state));
 }
 
@@ -113,98 +108,6 @@ core::Error explain_write_failure(ssh::Session& session, RemoteCommand& cmd,
     return remote_failure(what, *status, cmd.error_text());
   }
   return error;
-}
-
-core::Result<remote::Manifest> fetch_manifest(ssh::Session& session, const ManifestQuery& query) {
-  const auto command =
-      remote::sh_command(remote::scripts::xfer_manifest.text,
-                         {query.follow_symlinks ? "1" : "0", query.ignore_files ? "1" : "0",
-                          query.registry, query.job, query.job_auto ? "1" : "0"},
-                         "ec2dl-manifest");
-  auto captured = ssh::capture(session, command, query.requests, 512u << 20);
-  if (!captured) {
-    return std::unexpected(captured.error());
-  }
-  const int status = captured->status.shell_status();
-  const auto message = std::string(util::trim(captured->err));
-  if (status == 3) {
-    return fail(ErrorKind::not_found, message.empty() ? "no such job" : message,
-                "ec2dl ps lists the jobs on the server");
-  }
-  if (status == 4) {
-    return fail(
-        ErrorKind::usage, message,
-        fmt::format("use --job {} for the job, or ./{} for the file", query.job, query.job));
-  }
-  if (status != 0) {
-    return fail(remote_failure("list files on the server", captured->status, captured->err));
-  }
-  return remote::parse_manifest(captured->out);
-}
-
-namespace {
-
-std::string as_hash_key(const std::string& path) {
-  if (path.starts_with("~/")) {
-    return "./" + path.substr(2);
-  }
-  return path;
-}
-
-std::string nul_joined(const std::vector<std::string>& paths) {
-  std::string input;
-  for (const auto& p : paths) {
-    input += p;
-    input += '\0';
-  }
-  return input;
-}
-
-}  // namespace
-
-core::Result<std::map<std::string, std::string>> remote_hashes(
-    ssh::Session& session, const std::vector<std::string>& paths) {
-  std::map<std::string, std::string> result;
-  if (paths.empty()) {
-    return result;
-  }
-  auto captured =
-      ssh::capture(session, remote::sh_command(remote::scripts::xfer_hash.text, {}, "ec2dl-hash"),
-                   nul_joined(paths), 512u << 20);
-  if (!captured) {
-    return std::unexpected(captured.error());
-  }
-  std::map<std::string, std::string> by_name;
-  for (auto& [name, hash] : remote::parse_sha256sum(captured->out)) {
-    by_name[name] = hash;
-  }
-  for (const auto& p : paths) {
-    const auto it = by_name.find(as_hash_key(p));
-    if (it != by_name.end()) {
-      result[p] = it->second;
-    }
-  }
-  return result;
-}
-
-core::Result<void> remote_reset_mtimes(ssh::Session& session,
-                                       const std::vector<std::string>& paths) {
-  if (paths.empty()) {
-    return core::ok();
-  }
-  auto captured =
-      ssh::capture(session,
-                   remote::sh_command("cd && sed -z 's|^~/|./|' | xargs -0 -r touch -m -d @0 --",
-                                      {}, "ec2dl-touch"),
-                   nul_joined(paths));
-  if (!captured) {
-    return std::unexpected(captured.error());
-  }
-  return core::ok();
-}
-
-std::string part_name(std::string_view destination, std::uint64_t size, std::int64_t mtime) {
-  return fmt::format(".ec2dl-part.{}.{}-{}", sha256_hex(destination).substr(0, 16), size, mtime);
 }
 
 }  // namespace ec2dl::transfer

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "ec2dl/util/handle.hpp"
+
 namespace ec2dl::transfer {
 
 using core::ErrorKind;
@@ -14,8 +16,8 @@ using remote::FileType;
 
 namespace {
 
-using ArchiveHandle = std::unique_ptr<archive, decltype(&archive_free)>;
-using EntryHandle = std::unique_ptr<archive_entry, decltype(&archive_entry_free)>;
+using ArchiveHandle = util::CHandle<archive*, archive_free>;
+using EntryHandle = util::CHandle<archive_entry*, archive_entry_free>;
 
 std::string archive_message(archive* a) {
   const char* s = archive_error_string(a);
@@ -27,15 +29,16 @@ std::string archive_message(archive* a) {
 struct TarWriter::State {
   Sink sink;
   std::optional<core::Error> sink_error;
-  ArchiveHandle archive{nullptr, archive_free};
-  EntryHandle entry{archive_entry_new(), archive_entry_free};
+  ArchiveHandle archive;
+  EntryHandle entry{archive_entry_new()};
   bool closed = false;
 
-  core::Result<void> failure(std::string_view what) {
+  // The sink's own error when it stopped the archive, else libarchive's, after `what`.
+  core::Error failure(std::string_view what) const {
     if (sink_error) {
-      return std::unexpected(*sink_error);
+      return *sink_error;
     }
-    return fail(ErrorKind::transfer, fmt::format("{}: {}", what, archive_message(archive.get())));
+    return {ErrorKind::transfer, fmt::format("{}: {}", what, archive_message(archive.get()))};
   }
 };
 
@@ -73,7 +76,7 @@ core::Result<TarWriter> TarWriter::open(Sink sink) {
     return fail(ErrorKind::internal, "cannot set up a tar writer");
   }
   if (archive_write_open(a, st.get(), nullptr, write_callback, nullptr) != ARCHIVE_OK) {
-    return std::unexpected(st->failure("start the archive").error());
+    return fail(st->failure("start the archive"));
   }
   return TarWriter(std::move(st));
 }
@@ -106,7 +109,7 @@ core::Result<void> TarWriter::header(std::string_view name, FileType type, std::
   archive_entry_set_perm(e, static_cast<mode_t>(mode & 07777));
   archive_entry_set_mtime(e, static_cast<time_t>(mtime), 0);
   if (archive_write_header(st.archive.get(), e) < ARCHIVE_WARN) {
-    return st.failure(fmt::format("archive {}", path));
+    return fail(st.failure(fmt::format("archive {}", path)));
   }
   return core::ok();
 }
@@ -120,7 +123,7 @@ core::Result<void> TarWriter::write_data(std::string_view data) {
   while (!data.empty()) {
     const la_ssize_t n = archive_write_data(m_state->archive.get(), data.data(), data.size());
     if (n <= 0) {
-      return m_state->failure("write to the archive");
+      return fail(m_state->failure("write to the archive"));
     }
     data.remove_prefix(static_cast<std::size_t>(n));
   }
@@ -149,7 +152,7 @@ core::Result<void> TarWriter::close() {
   }
   m_state->closed = true;
   if (archive_write_close(m_state->archive.get()) != ARCHIVE_OK) {
-    return m_state->failure("finish the archive");
+    return fail(m_state->failure("finish the archive"));
   }
   return core::ok();
 }
@@ -157,14 +160,15 @@ core::Result<void> TarWriter::close() {
 struct TarReader::State {
   Source source;
   std::optional<core::Error> source_error;
-  ArchiveHandle archive{nullptr, archive_free};
+  ArchiveHandle archive;
   std::string buffer = std::string(256 * 1024, '\0');
 
-  core::Result<void> failure(std::string_view what) {
+  // The source's own error when it failed, else libarchive's, after `what`.
+  core::Error failure(std::string_view what) const {
     if (source_error) {
-      return std::unexpected(*source_error);
+      return *source_error;
     }
-    return fail(ErrorKind::transfer, fmt::format("{}: {}", what, archive_message(archive.get())));
+    return {ErrorKind::transfer, fmt::format("{}: {}", what, archive_message(archive.get()))};
   }
 };
 
@@ -197,8 +201,7 @@ core::Result<TarReader> TarReader::open(Source source) {
     return fail(ErrorKind::internal, "cannot set up a tar reader");
   }
   if (archive_read_open(a, st.get(), nullptr, read_callback, nullptr) != ARCHIVE_OK) {
-    auto r = st->failure("read the archive from the server");
-    return std::unexpected(r.error());
+    return fail(st->failure("read the archive from the server"));
   }
   return TarReader(std::move(st));
 }
@@ -210,8 +213,7 @@ core::Result<std::optional<TarEntry>> TarReader::next() {
     return std::optional<TarEntry>{};
   }
   if (rc < ARCHIVE_WARN) {
-    auto r = m_state->failure("read the archive from the server");
-    return std::unexpected(r.error());
+    return fail(m_state->failure("read the archive from the server"));
   }
   TarEntry entry;
   const char* path = archive_entry_pathname(e);
@@ -234,8 +236,7 @@ core::Result<std::string_view> TarReader::read_data() {
   auto& st = *m_state;
   const la_ssize_t n = archive_read_data(st.archive.get(), st.buffer.data(), st.buffer.size());
   if (n < 0) {
-    auto r = st.failure("read the archive from the server");
-    return std::unexpected(r.error());
+    return fail(st.failure("read the archive from the server"));
   }
   return std::string_view(st.buffer.data(), static_cast<std::size_t>(n));
 }

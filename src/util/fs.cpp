@@ -1,15 +1,19 @@
 #include "ec2dl/util/fs.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "ec2dl/util/handle.hpp"
 
 namespace ec2dl::util {
 
@@ -30,6 +34,22 @@ int write_all(int fd, std::string_view data) {
     data.remove_prefix(static_cast<std::size_t>(n));
   }
   return 0;
+}
+
+std::optional<std::vector<std::string>> list_dir(const std::string& path) {
+  const CHandle<DIR*, ::closedir> dir{::opendir(path.c_str())};
+  if (dir == nullptr) {
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir.get())) {
+    const std::string_view name = entry->d_name;
+    if (name != "." && name != "..") {
+      names.emplace_back(name);
+    }
+  }
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::optional<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {

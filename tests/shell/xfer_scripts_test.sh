@@ -46,13 +46,19 @@ nl='
 '
 
 # --- xfer_manifest ---------------------------------------------------------------------
+# manifest FOLLOW IGNORES BASE JOB AUTO: xfer_manifest with these as its named inputs, as
+# remote::ScriptCall passes them (the requests on stdin).
+manifest() {
+  in_follow=$1 in_ignores=$2 in_base=$3 in_job=$4 in_auto=$5 "$shell" "$dir/xfer_manifest.sh"
+}
+
 mkdir -p src/sub "src/sp ace" "src/n${nl}l" src/.ec2dl-stage.99
 printf a >src/a
 printf b >"src/n${nl}l/x\$(y)"
 printf '*.log\n' >src/.ec2dlignore
 ln -s ../a src/sub/link
 touch -d @1700000000 src/a
-out=$(printf 'r0:src\ng1:src/*.none\ns2:src/sub/link\n' | run xfer_manifest 0 1 '~/.ec2dl' '' 0 | tr '\0' '|')
+out=$(printf 'r0:src\ng1:src/*.none\ns2:src/sub/link\n' | manifest 0 1 '~/.ec2dl' '' 0 | tr '\0' '|')
 has "manifest header" "$out" "J|0|H|$HOME|R|0|$HOME/src|E|d|"
 has "manifest file" "$out" "E|f|1|1700000000.0000000000|644|a||"
 has "manifest newline name" "$out" "|n${nl}l/x\$(y)||"
@@ -63,15 +69,19 @@ has "manifest no match" "$out" "N|1|src/*.none|"
 case $out in *ec2dl-stage*) fail "manifest lists a staging folder" ;; esac
 
 # A request line with an escaped newline names the file with a newline.
-out=$(printf 'r0:src/n\\0012l\n' | run xfer_manifest 0 0 '~/.ec2dl' '' 0 | tr '\0' '|')
+out=$(printf 'r0:src/n\\0012l\n' | manifest 0 0 '~/.ec2dl' '' 0 | tr '\0' '|')
 has "manifest escaped request" "$out" "R|0|$HOME/src/n${nl}l|"
 
 # A glob matches on the server; a stat request describes a symlinked folder as the folder.
 ln -s src linkdir
-out=$(printf 'g0:src/s*\ns1:linkdir\n' | run xfer_manifest 0 0 '~/.ec2dl' '' 0 | tr '\0' '|')
+out=$(printf 'g0:src/s*\ns1:linkdir\n' | manifest 0 0 '~/.ec2dl' '' 0 | tr '\0' '|')
 has "manifest glob sp ace" "$out" "R|0|$HOME/src/sp ace|"
 has "manifest glob sub" "$out" "R|0|$HOME/src/sub|"
 has "manifest stat follows" "$out" "R|1|$HOME/linkdir|E|d|"
+
+# A push asks without a registry or a job: empty inputs are values, not missing ones.
+out=$(printf 's0:src\n' | manifest 0 0 '' '' 0 | tr '\0' '|')
+has "manifest without a registry" "$out" "J|0|H|$HOME|R|0|$HOME/src|E|d|"
 
 # Jobs: by id, by name (the newest of two), candidates, and errors.
 mkdir -p .ec2dl/jobs/3 .ec2dl/jobs/12 work3 work12
@@ -80,19 +90,19 @@ printf '%s\n' "$HOME/work12" >.ec2dl/jobs/12/workdir
 printf 'train\n' >.ec2dl/jobs/3/name
 printf 'train\n' >.ec2dl/jobs/12/name
 printf x >work12/out.png
-out=$(printf 'o0:*.png\n' | run xfer_manifest 0 0 '~/.ec2dl' train 0 | tr '\0' '|')
+out=$(printf 'o0:*.png\n' | manifest 0 0 '~/.ec2dl' train 0 | tr '\0' '|')
 has "manifest job by name" "$out" "J|1|H|$HOME|W|$HOME/work12|R|0|$HOME/work12/out.png|"
-out=$(printf 'j0:3\no1:*.png\n' | run xfer_manifest 0 0 '~/.ec2dl' 3 1 | tr '\0' '|')
+out=$(printf 'j0:3\no1:*.png\n' | manifest 0 0 '~/.ec2dl' 3 1 | tr '\0' '|')
 has "manifest job candidate used" "$out" "J|1|"
 has "manifest job candidate pattern" "$out" "N|1|*.png|"
 case $out in *"R|0|"*) fail "manifest lists the job operand as a path" ;; esac
-out=$(printf 'j0:src\no1:x\n' | run xfer_manifest 0 0 '~/.ec2dl' src 1 | tr '\0' '|')
+out=$(printf 'j0:src\no1:x\n' | manifest 0 0 '~/.ec2dl' src 1 | tr '\0' '|')
 has "manifest not a job" "$out" "J|0|"
 has "manifest not a job path" "$out" "R|0|$HOME/src|"
 printf 'file\n' >train
-printf 'j0:train\no1:x\n' | run xfer_manifest 0 0 '~/.ec2dl' train 1 >/dev/null 2>&1
+printf 'j0:train\no1:x\n' | manifest 0 0 '~/.ec2dl' train 1 >/dev/null 2>&1
 same "manifest ambiguous job" "$?" 4
-printf '' | run xfer_manifest 0 0 '~/.ec2dl' nope 0 >/dev/null 2>&1
+printf '' | manifest 0 0 '~/.ec2dl' nope 0 >/dev/null 2>&1
 same "manifest missing job" "$?" 3
 rm -f train
 
@@ -137,40 +147,49 @@ run xfer_recv cut <stream.tar 2>/dev/null
 same "recv removes stale stages" "$(ls -A cut | grep -c ec2dl-stage)" 0
 
 # --- xfer_put --------------------------------------------------------------------------
+# put DEST PART SIZE MODE MTIME EXPECT: xfer_put with these as its named inputs, as
+# remote::ScriptCall passes them (stdin passed through).
+put() {
+  in_dest=$1 in_part=$2 in_size=$3 in_mode=$4 in_mtime=$5 in_expect=$6 "$shell" "$dir/xfer_put.sh"
+}
 printf 'hello world' >payload
-got=$({ printf '0\n'; cat payload; } | run xfer_put '~/put/out' .ec2dl-part.k1.11-1600000000 11 751 1600000000 '')
+got=$({ printf '0\n'; cat payload; } | put '~/put/out' .ec2dl-part.k1.11-1600000000 11 751 1600000000 '')
 same "put handshake" "$got" "0 -"
 same "put content" "$(cat put/out)" "hello world"
 same "put attrs" "$(stat -c '%a %Y' put/out)" "751 1600000000"
 same "put no part" "$(ls -A put)" out
 
 # Short input: the part is kept, the final name untouched; then resumed.
-{ printf '0\n'; printf 'hello'; } | run xfer_put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '' >/dev/null 2>&1
+{ printf '0\n'; printf 'hello'; } | put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '' >/dev/null 2>&1
 same "put short status" "$?" 3
 same "put short keeps part" "$(cat put/.ec2dl-part.k2.11-1)" hello
 [ -e put/r ] && fail "put short: final name exists"
 want_hash=$(printf hello | sha256sum | cut -d' ' -f1)
-got=$({ printf '5\n'; printf ' world'; } | run xfer_put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '')
+got=$({ printf '5\n'; printf ' world'; } | put '~/put/r' .ec2dl-part.k2.11-1 11 644 1 '')
 same "put resume handshake" "$got" "5 $want_hash"
 same "put resumed content" "$(cat put/r)" "hello world"
 
 # An older version's part (same key) is removed when a new version starts.
 printf old >put/.ec2dl-part.k3.99-5
-{ printf '0\n'; printf abc; } | run xfer_put '~/put/v' .ec2dl-part.k3.3-6 3 644 6 '' >/dev/null
+{ printf '0\n'; printf abc; } | put '~/put/v' .ec2dl-part.k3.3-6 3 644 6 '' >/dev/null
 same "put removes older parts" "$(ls -A put | grep -c k3)" 0
 
 # Expectations: a changed destination is not replaced.
 printf theirs >put/e
-{ printf '0\n'; printf mine; } | run xfer_put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
+{ printf '0\n'; printf mine; } | put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
   "$(printf original | sha256sum | cut -d' ' -f1)" >/dev/null 2>&1
 same "put expect mismatch status" "$?" 6
 same "put expect mismatch keeps theirs" "$(cat put/e)" theirs
 same "put expect mismatch no part" "$(ls -A put | grep -c k4)" 0
-{ printf '0\n'; printf mine; } | run xfer_put '~/put/e' .ec2dl-part.k4.4-0 4 644 now absent >/dev/null 2>&1
+{ printf '0\n'; printf mine; } | put '~/put/e' .ec2dl-part.k4.4-0 4 644 now absent >/dev/null 2>&1
 same "put expect absent status" "$?" 6
-{ printf '0\n'; printf mine; } | run xfer_put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
+{ printf '0\n'; printf mine; } | put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \
   "$(printf theirs | sha256sum | cut -d' ' -f1)" >/dev/null
 same "put expect match" "$(cat put/e)" mine
+if printf '' | run xfer_put '~/put/e' .ec2dl-part.k5.0-0 0 644 now '' >/dev/null 2>&1; then
+  fail "put without named inputs succeeded"
+fi
+same "put without named inputs keeps the file" "$(cat put/e)" mine
 
 # --- xfer_get --------------------------------------------------------------------------
 printf '0123456789' >getme

@@ -12,6 +12,10 @@
 #include "ec2dl/transfer/progress.hpp"
 #include "ec2dl/transfer/sync.hpp"
 
+namespace ec2dl::core {
+class Context;
+}
+
 // How push, pull and edit show what the transfer layer reports: the plan, the progress line,
 // the summary, and hints about remote paths.
 namespace ec2dl::cli {
@@ -40,6 +44,10 @@ std::string summary_line(const transfer::Summary& summary);
 //  "deleted": [...], "plan": [...], "warnings": [...], "failures": [...], "verified",
 //  "seconds", "bytes_per_second"}
 nlohmann::json summary_json(const transfer::Summary& summary);
+
+// Prints a transfer's outcome (plan or JSON on stdout, deletions, warnings, failures and the
+// summary line on stderr) and returns the exit status: 1 when some files failed.
+int report_outcome(const transfer::Summary& summary, const core::Context& ctx);
 
 // True when `path` starts with this machine's home folder: what an unquoted ~/... on the
 // command line becomes before ec2dl sees it.

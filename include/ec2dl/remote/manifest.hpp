@@ -55,6 +55,16 @@ enum class RequestKind : char {
   glob_if_job = 'o',      // as glob, only when the job candidate is used
 };
 
+// What a transfer asks xfer_manifest.sh: its named inputs, and its stdin.
+struct ManifestQuery {
+  bool follow_symlinks = false;
+  bool ignore_files = false;  // read .ec2dlignore files
+  std::string registry;       // the job registry base
+  std::string job;            // "" for none
+  bool job_auto = false;      // `job` is only a candidate: the server decides (see pull)
+  std::string requests;       // lines made with manifest_request
+};
+
 // Writes a byte string on one line that `printf %b` turns back into the same bytes:
 // backslashes, control characters (newline included) and non-ASCII bytes become \0ooo.
 std::string escape_line(std::string_view bytes);

@@ -1,27 +1,25 @@
 #pragma once
 
-#include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "ec2dl/core/error.hpp"
-#include "ec2dl/remote/manifest.hpp"
+#include "ec2dl/remote/script.hpp"
 #include "ec2dl/ssh/channel.hpp"
 #include "ec2dl/ssh/session.hpp"
 
 namespace ec2dl::transfer {
 
-// One remote command of a transfer: stdout goes to a callback as it arrives, stderr is kept
-// (the last 64 KiB) for the error message. Writes stop with kind interrupted on Ctrl-C.
+// One transfer script running on the server (a remote::ScriptCall): stdout goes to a callback
+// as it arrives, stderr is kept (the last 64 KiB) for the error message. Writes stop with kind
+// interrupted on Ctrl-C.
 class RemoteCommand {
  public:
   using OutFn = std::function<void(std::string_view)>;
 
-  static core::Result<RemoteCommand> start(ssh::Session& session, const std::string& command,
+  static core::Result<RemoteCommand> start(ssh::Session& session, const remote::ScriptCall& call,
                                            OutFn on_stdout);
   RemoteCommand(RemoteCommand&&) noexcept;
   RemoteCommand& operator=(RemoteCommand&&) noexcept;
@@ -55,32 +53,5 @@ core::Error remote_failure(std::string_view what, const ssh::ExitStatus& status,
 // otherwise (interrupted, connection lost) the original error stands.
 core::Error explain_write_failure(ssh::Session& session, RemoteCommand& cmd,
                                   const core::Error& error, std::string_view what);
-
-// Arguments of xfer_manifest.sh.
-struct ManifestQuery {
-  bool follow_symlinks = false;
-  bool ignore_files = false;
-  std::string registry;  // the job registry base
-  std::string job;       // "" for none
-  bool job_auto = false;
-  std::string requests;  // lines made with remote::manifest_request
-};
-
-// Runs xfer_manifest.sh. Errors: no such job (not_found), a name that is both a job and a
-// file (usage), GNU find missing (remote).
-core::Result<remote::Manifest> fetch_manifest(ssh::Session& session, const ManifestQuery& query);
-
-// SHA-256 of files on the server, by the paths given (absolute, relative to the home folder,
-// or "~/..."). Files that could not be read are missing from the result.
-core::Result<std::map<std::string, std::string>> remote_hashes(
-    ssh::Session& session, const std::vector<std::string>& paths);
-
-// Sets the mtime of server files to the epoch, so that the next run sends them again.
-core::Result<void> remote_reset_mtimes(ssh::Session& session,
-                                       const std::vector<std::string>& paths);
-
-// ".ec2dl-part.KEY.SIZE-MTIME": the partial-file name of a resumable transfer of a file to
-// `destination`, with the size and mtime of the source version being sent.
-std::string part_name(std::string_view destination, std::uint64_t size, std::int64_t mtime);
 
 }  // namespace ec2dl::transfer

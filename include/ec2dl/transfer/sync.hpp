@@ -2,7 +2,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,6 +10,8 @@
 #include "ec2dl/transfer/plan.hpp"
 #include "ec2dl/transfer/progress.hpp"
 
+// What push and pull share: their options, their summary, and the steps both take between
+// listing the two sides and moving bytes (push.hpp and pull.hpp are the entry points).
 namespace ec2dl::transfer {
 
 // Files at least this big travel on their own channel and resume where they stopped;
@@ -50,41 +51,20 @@ struct Summary {
   double seconds = 0;
 };
 
-struct PushRequest {
-  std::vector<std::string> sources;  // local files and folders
-  std::string dest = "~";            // on the server
-  SyncOptions options;
-};
+// Text for a list of problems: the first few, then "and N more".
+std::string list_problems(const std::vector<std::string>& problems);
 
-// The local side of a push, scanned before connecting.
-struct PreparedPush {
-  PushRequest request;
-  std::vector<SourceRoot> roots;
-  std::vector<std::string> warnings;
-};
+// Whether --delete would mirror a whole home folder (or "/") and must be refused.
+bool mirrors_home(const Layout& layout, const std::string& dest_abs, const std::string& home);
 
-// Checks and scans the local sources. Fails (kind not_found, exit 1) naming every source
-// that is missing or unreadable.
-core::Result<PreparedPush> prepare_push(PushRequest request);
+// Plans (asking both sides for hashes first with --checksum), refuses a plan with problems
+// (kind transfer), and fills the summary's listing and destination; for a dry run also the
+// counts of what would be done. `remote_is_source`: a pull (the server holds the sources).
+core::Result<Plan> plan_into(Summary& summary, ssh::Session& session, const Layout& layout,
+                             const DestTree& tree, const SyncOptions& options,
+                             bool remote_is_source);
 
-// Sends what changed. Errors: connection (255), disk full or other server failures (1),
-// interrupted (130). Files that could not be read locally are listed in Summary::failures.
-core::Result<Summary> run_push(ssh::Session& session, const PreparedPush& prepared);
-
-struct PullRequest {
-  std::vector<std::string> operands;  // as typed: [JOB] SOURCE... [LOCAL]
-  std::optional<std::string> target;  // -t DIR: every operand is a source
-  std::string job;                    // --job JOB
-  std::string registry = "~/.ec2dl";  // the job registry base on the server
-  SyncOptions options;
-};
-
-// Validates the operands (before connecting). Fails with a usage error.
-core::Result<void> check_pull(const PullRequest& request);
-
-// Fetches what changed. The first of two or more operands is taken as a job when it names
-// one on the server (and no file of that name is in the home folder); then the others are
-// patterns relative to its working directory and the destination is -t or ".".
-core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request);
+// The removals of a plan that are not inside another removal (rm -rf does the rest).
+std::vector<std::string> topmost_removals(const Plan& plan);
 
 }  // namespace ec2dl::transfer

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ec2dl::util {
 
@@ -16,6 +17,10 @@ int write_all(int fd, std::string_view data);
 // Reads a whole local file; nullopt (and errno set) when it cannot be read. At most max_bytes.
 std::optional<std::string> read_file(const std::filesystem::path& path,
                                      std::size_t max_bytes = 16u << 20);
+
+// The names in a folder, without "." and "..", sorted; nullopt (and errno set) when it
+// cannot be opened.
+std::optional<std::vector<std::string>> list_dir(const std::string& path);
 
 // The invoking user's home: $HOME when set and absolute, else the passwd entry.
 std::string home_dir();

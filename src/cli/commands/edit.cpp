@@ -32,26 +32,23 @@ void setup(CLI::App& app, Options& options) {
       "Quote a path that starts with ~ ('~/train.py'): your shell would expand it here.");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
+  using core::ErrorKind;
   if (options.path.empty()) {
-    return report(core::Error(core::ErrorKind::usage, "edit: give the REMOTE_FILE to edit"));
+    return core::fail(ErrorKind::usage, "edit: give the REMOTE_FILE to edit");
   }
   if (options.remote && options.force) {
-    return report(
-        core::Error(core::ErrorKind::usage, "edit: --force is for local editing, not --remote"));
+    return core::fail(ErrorKind::usage, "edit: --force is for local editing, not --remote");
   }
   if (options.remote && !(ctx.stdin_tty() && ctx.stdout_tty())) {
-    return report(core::Error(core::ErrorKind::usage, "edit --remote needs a terminal",
-                              "run it from an interactive shell, or edit locally: ec2dl edit"));
+    return core::fail(ErrorKind::usage, "edit --remote needs a terminal",
+                      "run it from an interactive shell, or edit locally: ec2dl edit");
   }
   if (options.remote) {
-    auto session = connect(ctx);
-    if (!session) {
-      return report(session.error());
-    }
-    auto status = transfer::edit_on_server(*session, options.path);
+    EC2DL_TRY_ASSIGN(auto session, connect(ctx));
+    auto status = transfer::edit_on_server(session, options.path);
     if (!status) {
-      return report(with_quoting_hint(status.error(), {options.path}));
+      return core::fail(with_quoting_hint(status.error(), {options.path}));
     }
     return *status;
   }
@@ -68,7 +65,7 @@ int run(const Options& options, core::Context& ctx) {
   request.temp_dir = ctx.env().get("TMPDIR").value_or("");
   auto outcome = transfer::edit_file([&ctx]() { return connect(ctx); }, request);
   if (!outcome) {
-    return report(with_quoting_hint(outcome.error(), {options.path}));
+    return core::fail(with_quoting_hint(outcome.error(), {options.path}));
   }
   const auto where = util::sanitize_for_terminal(transfer::display_path(outcome->path));
   if (ctx.options().json) {

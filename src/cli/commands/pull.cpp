@@ -1,11 +1,12 @@
 #include "ec2dl/cli/commands/pull.hpp"
 
-#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "ec2dl/cli/common.hpp"
+#include "ec2dl/cli/transfer_flags.hpp"
 #include "ec2dl/cli/transfer_view.hpp"
-#include "ec2dl/transfer/sync.hpp"
+#include "ec2dl/transfer/pull.hpp"
+#include "ec2dl/transfer/pull_plan.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::pull_cmd {
@@ -18,7 +19,7 @@ void setup(CLI::App& app, Options& options) {
   app.add_option("--job", options.job,
                  "Take every path relative to this job's working directory (id or name)")
       ->type_name("JOB");
-  push_cmd::add_transfer_flags(app, options.flags, false);
+  add_transfer_flags(app, options.flags, false);
   app.footer(
       "Examples:\n"
       "  ec2dl pull '~/*.png' .                # quote globs: the server expands them\n"
@@ -34,10 +35,10 @@ void setup(CLI::App& app, Options& options) {
       "complete; an interrupted large file resumes on the next run.");
 }
 
-int run(const Options& options, core::Context& ctx) {
+core::Result<int> run(const Options& options, core::Context& ctx) {
   std::vector<std::string> problems;
   transfer::PullRequest request;
-  request.options = push_cmd::sync_options(options.flags, ctx, problems);
+  request.options = sync_options(options.flags, ctx, problems);
   request.operands = options.operands;
   request.job = options.job;
   request.registry = ctx.remote_dir();
@@ -48,13 +49,10 @@ int run(const Options& options, core::Context& ctx) {
     problems.push_back(checked.error().message());
   }
   if (!problems.empty()) {
-    return report(core::Error(core::ErrorKind::usage, util::join(problems, "; ")));
+    return core::fail(core::ErrorKind::usage, util::join(problems, "; "));
   }
-  auto session = connect(ctx);
-  if (!session) {
-    return report(session.error());
-  }
-  auto summary = transfer::run_pull(*session, request);
+  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
+  auto summary = transfer::run_pull(session, request);
   if (!summary) {
     auto error = summary.error();
     if (error.kind() == core::ErrorKind::not_found) {
@@ -65,9 +63,9 @@ int run(const Options& options, core::Context& ctx) {
           "files already in place are complete and nothing is half-written; run the same "
           "command again to finish (large files resume)");
     }
-    return report(error);
+    return core::fail(std::move(error));
   }
-  return push_cmd::report_outcome(*summary, ctx);
+  return report_outcome(*summary, ctx);
 }
 
 }  // namespace ec2dl::cli::pull_cmd

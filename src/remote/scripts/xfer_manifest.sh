@@ -1,9 +1,9 @@
 # Lists files on the server for push and pull, in one round trip.
-# Usage: xfer_manifest.sh FOLLOW IGNORES BASE JOB AUTO   (requests on stdin)
-#   FOLLOW   1: follow symlinks (find -L)        IGNORES  1: also send .ec2dlignore files
-#   BASE     the job registry folder             JOB      a job id or name ("" for none)
-#   AUTO     1: JOB is only a candidate: it is used when it names a job and no file of that
-#            name exists in the home folder (both: an error, exit 4)
+# Inputs (named, set before the script's first line by remote::ScriptCall; requests on stdin):
+#   in_follow   1: follow symlinks (find -L)     in_ignores  1: also send .ec2dlignore files
+#   in_base     BASE, the job registry folder    in_job      JOB, a job id or name ("" for none)
+#   in_auto     1: JOB is only a candidate: it is used when it names a job and no file of that
+#               name exists in the home folder (both: an error, exit 4)
 # stdin holds one request per line, "<kind><index>:<path>", where the path has every
 # backslash, control and non-ASCII byte written as \0ooo (octal). Kinds: s = describe the
 # path itself (a symlink to a folder is described as the folder), r = the path and everything under it, g = expand a glob (here, on the server)
@@ -23,7 +23,7 @@
 # Exit: 0 ok, 3 no such job, 4 ambiguous JOB, 5 the server lacks GNU find.
 # uses: lib
 set -u
-follow=$1 ignores=$2 base=$3 job=$4 auto=$5
+follow=${in_follow?} ignores=${in_ignores?} base=${in_base?} job=${in_job?} auto=${in_auto?}
 
 if ! find . -maxdepth 0 -printf '' >/dev/null 2>&1; then
   echo "the server needs GNU find (findutils) for transfers" >&2

@@ -1,12 +1,13 @@
 # Receives one file on stdin and renames it to DEST when complete; resumable.
-# Usage: xfer_put.sh DEST PART SIZE MODE MTIME EXPECT
-#   DEST   the final path (a leading "~" is expanded; missing folders are created)
-#   PART   the name of the partial file in DEST's folder, ".ec2dl-part.KEY.SIZE-MTIME":
-#          other parts with the same KEY (older versions of the file) are removed
-#   SIZE   the number of bytes the file must have
-#   MODE   octal permission bits; MTIME epoch seconds, or "now"
-#   EXPECT "" or the sha256 DEST must still have when the new file replaces it ("absent":
-#          DEST must not exist); otherwise the new file is kept aside (exit 6)
+# Inputs (named, set before the script's first line by remote::ScriptCall):
+#   in_dest    DEST, the final path (a leading "~" is expanded; missing folders are created)
+#   in_part    the name of the partial file in DEST's folder, ".ec2dl-part.KEY.SIZE-MTIME":
+#              other parts with the same KEY (older versions of the file) are removed
+#   in_size    the number of bytes the file must have
+#   in_mode    octal permission bits
+#   in_mtime   epoch seconds, or "now"
+#   in_expect  "" or the sha256 DEST must still have when the new file replaces it ("absent":
+#              DEST must not exist); otherwise the new file is kept aside (exit 6)
 # Handshake: the script prints "HAVE HASH" (the bytes of PART already here, and their sha256,
 # "-" when none), then reads one line "OFFSET" on stdin: 0 starts over, HAVE appends. The
 # file's bytes from OFFSET on follow.
@@ -15,7 +16,8 @@
 # uses: lib
 set -u
 trap '' PIPE
-dest=$1 part=$2 size=$3 mode=$4 mtime=$5 expect=$6
+dest=${in_dest?} part=${in_part?} size=${in_size?} mode=${in_mode?} mtime=${in_mtime?}
+expect=${in_expect?}
 expand_tilde "$dest" dest
 dir=$(dirname -- "$dest")
 mkdir -p -- "$dir" || exit 1

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "ec2dl/core/error.hpp"
+
 namespace CLI {
 class App;
 }
@@ -18,6 +20,6 @@ struct Options {
 };
 
 void setup(CLI::App& app, Options& options);
-int run(const Options& options, core::Context& ctx);
+core::Result<int> run(const Options& options, core::Context& ctx);
 
 }  // namespace ec2dl::cli::edit_cmd

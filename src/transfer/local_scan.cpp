@@ -1,6 +1,5 @@
-#include "ec2dl/transfer/local_tree.hpp"
+#include "ec2dl/transfer/local_scan.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -87,8 +86,8 @@ class Scanner {
         return;
       }
     }
-    DIR* dir = ::opendir(path.c_str());
-    if (dir == nullptr) {
+    const auto listed = util::list_dir(path);
+    if (!listed) {
       m_out.errors.push_back(fmt::format("{}: {}", path, std::strerror(errno)));
       m_out.complete = false;
       if (m_options.follow_symlinks) {
@@ -97,11 +96,7 @@ class Scanner {
       return;
     }
     std::vector<std::string> names;
-    while (const dirent* d = ::readdir(dir)) {
-      const std::string name = d->d_name;
-      if (name == "." || name == "..") {
-        continue;
-      }
+    for (const auto& name : *listed) {
       if (name.starts_with(".ec2dl-tmp.") || name.starts_with(".ec2dl-part.") ||
           name.starts_with(".ec2dl-stage.")) {
         m_out.leftovers.push_back(path + "/" + name);
@@ -109,8 +104,6 @@ class Scanner {
       }
       names.push_back(name);
     }
-    ::closedir(dir);
-    std::sort(names.begin(), names.end());
     if (m_options.rules != nullptr && m_options.read_ignore_files &&
         std::binary_search(names.begin(), names.end(), std::string(".ec2dlignore"))) {
       const auto text = util::read_file(path + "/.ec2dlignore", 64 * 1024);

@@ -1,12 +1,64 @@
+#include "ec2dl/transfer/sync.hpp"
+
 #include <fmt/format.h>
 
 #include <set>
 
 #include "ec2dl/transfer/hash.hpp"
-#include "ec2dl/transfer/remote_command.hpp"
-#include "sync_internal.hpp"
+#include "ec2dl/transfer/remote_files.hpp"
 
-namespace ec2dl::transfer::detail {
+namespace ec2dl::transfer {
+
+namespace {
+
+// Copies the plan's listing and counts into the summary (before anything runs).
+void describe_into(Summary& summary, const Plan& plan, const Layout& layout) {
+  summary.plan = describe_plan(plan, layout);
+  summary.files_unchanged = plan.files_unchanged;
+  summary.bytes_unchanged = plan.bytes_unchanged;
+  for (const auto& step : plan.steps) {
+    if (step.action == Action::remove) {
+      summary.deleted.push_back(
+          display_path(layout.dest_root == "." ? step.rel : join_path(layout.dest_root, step.rel)));
+    }
+  }
+  for (const auto& note : plan.notes) {
+    summary.warnings.push_back(note);
+  }
+}
+
+// For --checksum: the SHA-256 of both sides of every same-size file pair (the server's
+// side is the source for a pull, the destination for a push).
+core::Result<std::pair<Hashes, Hashes>> checksum_hashes(ssh::Session& session, const Layout& layout,
+                                                        const DestTree& tree,
+                                                        bool remote_is_source) {
+  std::pair<Hashes, Hashes> hashes;
+  auto& [source, dest] = hashes;
+  const auto candidates = checksum_candidates(layout, tree);
+  auto remote_path = [&](const SourceItem& item) {
+    return remote_is_source ? item.source : join_path(layout.dest_root, item.rel);
+  };
+  auto local_path = [&](const SourceItem& item) {
+    return remote_is_source ? join_path(layout.dest_root, item.rel) : item.source;
+  };
+  std::vector<std::string> paths;
+  for (const auto i : candidates) {
+    paths.push_back(remote_path(layout.items[i]));
+  }
+  EC2DL_TRY_ASSIGN(const auto remote, remote_hashes(session, paths));
+  for (const auto i : candidates) {
+    const auto& item = layout.items[i];
+    if (auto h = remote.find(remote_path(item)); h != remote.end()) {
+      (remote_is_source ? source : dest)[item.rel] = h->second;
+    }
+    if (auto local = sha256_file(local_path(item))) {
+      (remote_is_source ? dest : source)[item.rel] = *local;
+    }
+  }
+  return hashes;
+}
+
+}  // namespace
 
 std::vector<std::string> topmost_removals(const Plan& plan) {
   std::set<std::string> kept;
@@ -30,21 +82,6 @@ std::vector<std::string> topmost_removals(const Plan& plan) {
   return out;
 }
 
-void describe_into(Summary& summary, const Plan& plan, const Layout& layout) {
-  summary.plan = describe_plan(plan, layout);
-  summary.files_unchanged = plan.files_unchanged;
-  summary.bytes_unchanged = plan.bytes_unchanged;
-  for (const auto& step : plan.steps) {
-    if (step.action == Action::remove) {
-      summary.deleted.push_back(
-          display_path(layout.dest_root == "." ? step.rel : join_path(layout.dest_root, step.rel)));
-    }
-  }
-  for (const auto& note : plan.notes) {
-    summary.warnings.push_back(note);
-  }
-}
-
 bool mirrors_home(const Layout& layout, const std::string& dest_abs, const std::string& home) {
   for (const auto& [folder, root] : layout.mirrored) {
     (void)root;
@@ -62,48 +99,12 @@ bool mirrors_home(const Layout& layout, const std::string& dest_abs, const std::
   return false;
 }
 
-core::Result<std::pair<Hashes, Hashes>> checksum_hashes(ssh::Session& session, const Layout& layout,
-                                                        const DestTree& tree,
-                                                        bool remote_is_source) {
-  std::pair<Hashes, Hashes> hashes;
-  auto& [source, dest] = hashes;
-  const auto candidates = checksum_candidates(layout, tree);
-  auto remote_path = [&](const SourceItem& item) {
-    return remote_is_source ? item.source : join_path(layout.dest_root, item.rel);
-  };
-  auto local_path = [&](const SourceItem& item) {
-    return remote_is_source ? join_path(layout.dest_root, item.rel) : item.source;
-  };
-  std::vector<std::string> paths;
-  for (const auto i : candidates) {
-    paths.push_back(remote_path(layout.items[i]));
-  }
-  auto remote = remote_hashes(session, paths);
-  if (!remote) {
-    return std::unexpected(remote.error());
-  }
-  for (const auto i : candidates) {
-    const auto& item = layout.items[i];
-    if (auto h = remote->find(remote_path(item)); h != remote->end()) {
-      (remote_is_source ? source : dest)[item.rel] = h->second;
-    }
-    if (auto local = sha256_file(local_path(item))) {
-      (remote_is_source ? dest : source)[item.rel] = *local;
-    }
-  }
-  return hashes;
-}
-
 core::Result<Plan> plan_into(Summary& summary, ssh::Session& session, const Layout& layout,
                              const DestTree& tree, const SyncOptions& options,
                              bool remote_is_source) {
   std::pair<Hashes, Hashes> hashes;
   if (options.checksum) {
-    auto found = checksum_hashes(session, layout, tree, remote_is_source);
-    if (!found) {
-      return std::unexpected(found.error());
-    }
-    hashes = std::move(*found);
+    EC2DL_TRY_ASSIGN(hashes, checksum_hashes(session, layout, tree, remote_is_source));
   }
   auto plan = make_plan(layout, tree, {options.delete_extra, options.checksum}, hashes.first,
                         hashes.second);
@@ -136,4 +137,4 @@ std::string list_problems(const std::vector<std::string>& problems) {
   return text;
 }
 
-}  // namespace ec2dl::transfer::detail
+}  // namespace ec2dl::transfer

@@ -1,0 +1,140 @@
+#include "ec2dl/transfer/pull_plan.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "ec2dl/util/strings.hpp"
+
+namespace ec2dl::transfer {
+
+using core::ErrorKind;
+using core::fail;
+
+namespace {
+
+bool has_glob(std::string_view s) {
+  return s.find_first_of("*?[") != std::string_view::npos;
+}
+
+// Whether an operand could be a job id or name (and not a path).
+bool could_be_job(std::string_view s) {
+  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string_view::npos &&
+         !s.starts_with('~') && !has_glob(s);
+}
+
+// Whether the last of the operands is the destination unless a job is used.
+bool dest_last(const PullRequest& request) {
+  return !request.target && request.operands.size() >= 2;
+}
+
+}  // namespace
+
+core::Result<void> check_pull(const PullRequest& request) {
+  std::vector<std::string> problems;
+  if (request.operands.empty()) {
+    problems.push_back(request.job.empty()
+                           ? "pull: nothing to fetch: give REMOTE paths (or JOB PATTERN...)"
+                           : "pull --job: give the PATTERNs to fetch from the job's folder");
+  }
+  for (const auto& op : request.operands) {
+    if (op.empty()) {
+      problems.push_back("pull: an empty path");
+    }
+  }
+  if (request.target && request.target->empty()) {
+    problems.push_back("pull: an empty destination");
+  }
+  if (!problems.empty()) {
+    return fail(ErrorKind::usage, util::join(problems, "; "));
+  }
+  return core::ok();
+}
+
+remote::ManifestQuery pull_query(const PullRequest& request) {
+  const auto& options = request.options;
+  const auto& ops = request.operands;
+  const std::size_t n = ops.size();
+  const bool explicit_job = !request.job.empty();
+  const bool auto_job = !explicit_job && n >= 2 && could_be_job(ops[0]);
+  remote::ManifestQuery query;
+  query.follow_symlinks = options.follow_symlinks;
+  query.ignore_files = options.use_ignore_files;
+  query.registry = request.registry;
+  query.job = explicit_job ? request.job : auto_job ? ops[0] : "";
+  query.job_auto = auto_job;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto kind = remote::RequestKind::glob;
+    if (!explicit_job) {
+      if (auto_job && i == 0) {
+        kind = remote::RequestKind::glob_unless_job;
+      } else if (dest_last(request) && i == n - 1) {
+        if (!auto_job) {
+          continue;
+        }
+        kind = remote::RequestKind::glob_if_job;
+      }
+    }
+    query.requests += remote::manifest_request(kind, i, ops[i]);
+  }
+  return query;
+}
+
+PullSources pull_sources(const PullRequest& request, const remote::Manifest& manifest) {
+  const auto& ops = request.operands;
+  const std::size_t n = ops.size();
+  const bool explicit_job = !request.job.empty();
+  const bool job_used = explicit_job || manifest.job_used;
+  PullSources out;
+  out.dest = request.target.value_or(".");
+  std::set<std::size_t> sources;
+  for (std::size_t i = 0; i < n; ++i) {
+    sources.insert(i);
+  }
+  if (job_used) {
+    if (!explicit_job) {
+      sources.erase(0);
+    }
+  } else if (dest_last(request)) {
+    out.dest = ops[n - 1];
+    sources.erase(n - 1);
+  }
+
+  for (const auto& [index, text] : manifest.unmatched) {
+    if (!sources.contains(index)) {
+      continue;
+    }
+    const auto where = job_used ? fmt::format(" in the job's folder {}", manifest.workdir) : "";
+    out.problems.push_back(
+        has_glob(text) ? fmt::format("no match on the server for '{}'{}", text, where)
+                       : fmt::format("no such file or folder on the server: {}{}", text, where));
+  }
+  for (const auto& mroot : manifest.roots) {
+    if (!sources.contains(mroot.request)) {
+      continue;
+    }
+    if (mroot.entries.empty()) {
+      out.problems.push_back(fmt::format("cannot read {} on the server", mroot.path));
+      continue;
+    }
+    SourceRoot root;
+    root.path = mroot.path;
+    root.contents = wants_contents(ops[mroot.request]);
+    root.entries = mroot.entries;
+    root.complete = mroot.complete;
+    for (const auto& [rel, text] : mroot.ignore_files) {
+      root.rules.add_file(parent_path(rel), text);
+    }
+    for (const auto& pattern : request.options.excludes) {
+      root.rules.add_pattern(pattern);
+    }
+    if (!root.complete) {
+      out.warnings.push_back(
+          fmt::format("some folders under {} could not be read on the server", mroot.path));
+    }
+    out.roots.push_back(std::move(root));
+  }
+  return out;
+}
+
+}  // namespace ec2dl::transfer
