@@ -49,7 +49,8 @@ nl='
 # manifest FOLLOW IGNORES BASE JOB AUTO: xfer_manifest with these as its named inputs, as
 # remote::ScriptCall passes them (the requests on stdin).
 manifest() {
-  in_follow=$1 in_ignores=$2 in_base=$3 in_job=$4 in_auto=$5 "$shell" "$dir/xfer_manifest.sh"
+  in_follow=$1 in_ignores=$2 in_base=$3 in_job=$4 in_auto=$5 \
+    "$shell" -c "$(script_text xfer_manifest)" ec2dl-xfer_manifest
 }
 
 mkdir -p src/sub "src/sp ace" "src/n${nl}l" src/.ec2dl-stage.99
@@ -150,7 +151,8 @@ same "recv removes stale stages" "$(ls -A cut | grep -c ec2dl-stage)" 0
 # put DEST PART SIZE MODE MTIME EXPECT: xfer_put with these as its named inputs, as
 # remote::ScriptCall passes them (stdin passed through).
 put() {
-  in_dest=$1 in_part=$2 in_size=$3 in_mode=$4 in_mtime=$5 in_expect=$6 "$shell" "$dir/xfer_put.sh"
+  in_dest=$1 in_part=$2 in_size=$3 in_mode=$4 in_mtime=$5 in_expect=$6 \
+    "$shell" -c "$(script_text xfer_put)" ec2dl-xfer_put
 }
 printf 'hello world' >payload
 got=$({ printf '0\n'; cat payload; } | put '~/put/out' .ec2dl-part.k1.11-1600000000 11 751 1600000000 '')
