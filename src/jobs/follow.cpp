@@ -45,7 +45,7 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
     bool stop = false;
     EC2DL_TRY_ASSIGN(
         auto channel,
-        ssh::Channel::exec(session, command(call), [&](std::string_view data, bool is_stderr) {
+        ssh::Channel::exec(session, call.command(), [&](std::string_view data, bool is_stderr) {
           if (stop) {
             return;
           }

@@ -21,7 +21,7 @@ core::Result<std::string> run_launch(ssh::Session& session, const remote::Script
   std::string err;
   EC2DL_TRY_ASSIGN(
       auto channel,
-      ssh::Channel::exec(session, command(call), [&](std::string_view data, bool is_stderr) {
+      ssh::Channel::exec(session, call.command(), [&](std::string_view data, bool is_stderr) {
         auto& sink = is_stderr ? err : out;
         if (sink.size() + data.size() <= (is_stderr ? k_max_stderr : k_max_output)) {
           sink.append(data);
@@ -98,7 +98,7 @@ core::Result<remote::LaunchResult> launch(ssh::Session& session, const std::stri
     question.emplace(*spec.gpu);
   }
   const auto call =
-      remote::launch_call(spec, base, script_text(remote::scripts::job_wrapper), false);
+      remote::launch_call(spec, base, std::string(remote::scripts::job_wrapper.text), false);
   EC2DL_TRY_ASSIGN(const auto out, run_launch(session, call, question ? &*question : nullptr));
   EC2DL_TRY_ASSIGN(auto result, remote::parse_launch_output(out));
   if (question) {

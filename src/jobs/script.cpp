@@ -21,18 +21,6 @@ std::string stderr_message(const std::string& err, int status) {
 
 }  // namespace
 
-std::string script_text(const remote::Script& script) {
-  std::string text(remote::scripts::job_lib.text);
-  text += '\n';
-  text += script.text;
-  return text;
-}
-
-std::string command(const remote::ScriptCall& call) {
-  const std::string text = script_text(call.script);
-  return remote::ScriptCall{{call.script.name, text}, call.args, call.inputs}.command();
-}
-
 core::Error script_error(std::string_view what, const std::string& err,
                          const ssh::ExitStatus& status) {
   return core::Error(core::ErrorKind::remote,
@@ -41,7 +29,7 @@ core::Error script_error(std::string_view what, const std::string& err,
 
 core::Result<std::string> run_script(ssh::Session& session, const remote::ScriptCall& call,
                                      std::string_view what) {
-  EC2DL_TRY_ASSIGN(auto captured, ssh::capture(session, command(call), {}, k_max_output));
+  EC2DL_TRY_ASSIGN(auto captured, ssh::capture(session, call.command(), {}, k_max_output));
   if (captured.status.shell_status() != 0) {
     return core::fail(script_error(what, captured.err, captured.status));
   }

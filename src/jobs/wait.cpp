@@ -26,7 +26,7 @@ core::Result<bool> wait_ended(ssh::Session& session, const std::string& base,
   std::string err;
   EC2DL_TRY_ASSIGN(
       auto channel,
-      ssh::Channel::exec(session, command(call), [&](std::string_view data, bool is_stderr) {
+      ssh::Channel::exec(session, call.command(), [&](std::string_view data, bool is_stderr) {
         if (is_stderr && err.size() + data.size() <= k_max_stderr) {
           err.append(data);
         }

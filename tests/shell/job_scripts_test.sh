@@ -4,7 +4,9 @@
 # wrapper's records, listing, log reading, wait and kill, with hostile arguments.
 # Env: EC2DL_SCRIPTS (src/remote/scripts), TEST_SHELL.
 set -u
-scripts=${EC2DL_SCRIPTS:?}
+: "${EC2DL_SCRIPTS:?}"
+# shellcheck source-path=SCRIPTDIR source=script_text.sh
+. "${0%/*}/script_text.sh"
 sh_=${TEST_SHELL:-sh}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -18,19 +20,19 @@ fail() {
   failures=$((failures + 1))
 }
 
-job() { # NAME ARGS...: runs job_NAME.sh after job_lib.sh
+job() { # NAME ARGS...: runs job_NAME.sh as embedded (lib.sh and job_lib.sh first)
   name=$1
   shift
-  "$sh_" -c "$(cat "$scripts/job_lib.sh" "$scripts/job_$name.sh")" "ec2dl-job_$name" "$@"
+  "$sh_" -c "$(script_text "job_$name")" "ec2dl-job_$name" "$@"
 }
-wrapper=$(cat "$scripts/job_lib.sh" "$scripts/job_wrapper.sh")
+wrapper=$(script_text job_wrapper)
 
 quote() { # WORD: WORD single-quoted for sh, trailing newlines included
   q=$(printf '%sx' "$1" | sed "s/'/'\\\\''/g")
   printf "'%s'" "${q%x}"
 }
 
-# launch_raw KEY=VALUE... -- WORD...: job_launch.sh after job_lib.sh, with each named input
+# launch_raw KEY=VALUE... -- WORD...: job_launch.sh as embedded, with each named input
 # in_KEY=VALUE set before the first line as the client sets them (the others empty, or 0
 # for in_check, in_choose_gpus and in_env_count), and WORD... as its arguments.
 launch_raw() {
@@ -43,7 +45,7 @@ in_jobscript= in_wrapper= in_script= in_env_count=0
     shift
   done
   shift
-  "$sh_" -c "$inputs$(cat "$scripts/job_lib.sh" "$scripts/job_launch.sh")" ec2dl-job_launch "$@"
+  "$sh_" -c "$inputs$(script_text job_launch)" ec2dl-job_launch "$@"
 }
 
 # launch BASE GPUS COMMAND JOBSCRIPT ARGV...: prints "id pid" from the NUL output. With GPUS,
@@ -180,7 +182,7 @@ EOF
 )
 set -- $(launch '~/.reg' '' usr1 "$jobscript" true)
 usr1=$1 upid=$2
-kill_usr1=$(timeout 8 "$sh_" -c "$(cat "$scripts/job_lib.sh" "$scripts/job_kill.sh")" \
+kill_usr1=$(timeout 8 "$sh_" -c "$(script_text job_kill)" \
   ec2dl-job_kill '~/.reg' USR1 0 0 "$usr1")
 [ "$kill_usr1" = "$usr1 signalled" ] || fail "kill USR1: $kill_usr1"
 wait_for "$HOME/usr1.out" || fail "the job did not get USR1"

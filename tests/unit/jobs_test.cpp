@@ -155,9 +155,16 @@ TEST(RunPlan, EveryProblemIsNamedInOneUsageError) {
 // ---- the job scripts' command lines ------------------------------------------------------
 
 TEST(JobScripts, TheCommandSendsJobLibFirstAndTheNamedInputs) {
-  const auto text = script_text(remote::scripts::job_wait);
-  EXPECT_TRUE(text.starts_with(remote::scripts::job_lib.text));
-  EXPECT_TRUE(text.ends_with(remote::scripts::job_wait.text));
+  // Each job script is embedded whole: lib.sh, job_lib.sh (its "# uses:"), then its own text.
+  const std::string_view text = remote::scripts::job_wait.text;
+  const auto lib_at = text.find("expand_tilde() {");
+  const auto job_lib_at = text.find("read_value() {");
+  const auto own_at = text.rfind("# uses: job_lib");
+  EXPECT_NE(lib_at, std::string_view::npos);
+  EXPECT_LT(lib_at, job_lib_at);
+  EXPECT_NE(job_lib_at, std::string_view::npos);
+  EXPECT_LT(job_lib_at, own_at);
+  EXPECT_NE(own_at, std::string_view::npos);
 
   // A launch check under the local sh: the named inputs reach job_launch.sh, which needs
   // job_lib.sh's helpers, and a missing program is refused with the script's message.
@@ -168,7 +175,7 @@ TEST(JobScripts, TheCommandSendsJobLibFirstAndTheNamedInputs) {
     test::RunOptions options;
     options.env = {{"HOME", home.path()}};
     return test::run_process(
-        {"/bin/sh", "-c", command(remote::launch_call(s, "~/.ec2dl", "", true))}, options);
+        {"/bin/sh", "-c", remote::launch_call(s, "~/.ec2dl", "", true).command()}, options);
   };
   auto refused = run(spec);
   EXPECT_EQ(refused.status, 1);

@@ -9,20 +9,13 @@
 #include "ec2dl/ssh/channel.hpp"
 #include "ec2dl/ssh/session.hpp"
 
-// Running the job scripts (src/remote/scripts/job_*.sh): each is sent after job_lib.sh, the
-// helpers they share. The rest of jobs/ builds its commands here.
+// Running the job scripts (src/remote/scripts/job_*.sh, each embedded with job_lib.sh, the
+// helpers they share, in front: "# uses: job_lib").
 namespace ec2dl::jobs {
 
 // Bounds on what a job script may send back (a listing of thousands of jobs fits easily).
 inline constexpr std::size_t k_max_output = 64u << 20;
 inline constexpr std::size_t k_max_stderr = 64u << 10;
-
-// The text of a job script as the server runs it: job_lib.sh, then the script.
-std::string script_text(const remote::Script& script);
-
-// The command line for `call` (a job script, its arguments and named inputs), with job_lib.sh
-// sent first.
-std::string command(const remote::ScriptCall& call);
 
 // Runs `call` and returns its stdout. A non-zero status is an error of kind remote whose
 // message is `what` and the script's stderr.

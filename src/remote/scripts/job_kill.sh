@@ -13,6 +13,7 @@
 # start time, or when it was seen in the job's session at the first signal (same pid and
 # start time), so a reused pid is never signalled.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
+# uses: job_lib
 set -u
 base=$(expand_tilde "$1") sig=$2 grace=$3 escalate=$4
 shift 4

@@ -23,6 +23,7 @@
 # Fails (status 1, a message on stderr) before anything starts when WORKDIR, SCRIPT or the
 # program is missing.
 # shellcheck disable=SC2154  # in_*: set first; value, state, boot, proc_*: by job_lib.sh
+# uses: job_lib
 set -u
 fail() {
   printf '%s\n' "$*" >&2

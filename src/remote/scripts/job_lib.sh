@@ -1,18 +1,11 @@
-# Functions shared by the job scripts; the client sends this text in front of each of them.
+# Functions shared by the job scripts, which name it in their header ("# uses: job_lib"); the
+# build puts this text (after lib.sh's) in front of each of them.
 # A job folder holds one value per file (see docs/jobs.md); these helpers read them without
 # forking where they can, so listing many jobs stays cheap. The functions set variables
 # that the scripts read.
 # shellcheck disable=SC2034
+# uses: lib
 :
-
-# expand_tilde PATH: prints PATH with a leading "~" or "~/" replaced by $HOME.
-expand_tilde() {
-  case $1 in
-    \~) printf '%s\n' "$HOME" ;;
-    \~/*) printf '%s\n' "$HOME/${1#??}" ;;
-    *) printf '%s\n' "$1" ;;
-  esac
-}
 
 # read_value FILE: sets $value to the first line of FILE (no fork); fails when unreadable.
 read_value() {

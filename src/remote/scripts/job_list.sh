@@ -8,6 +8,7 @@
 # "proc" followed by sid, start, user, comm, cmd. Text read from files is bounded (head -c)
 # and loses NUL bytes, so nothing in a folder can break the framing or the client's memory.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
+# uses: job_lib
 set -u
 base=$(expand_tilde "$1")
 procs=$2

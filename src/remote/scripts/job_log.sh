@@ -9,6 +9,7 @@
 #          OFFSET (truncated or replaced); status 4: the log cannot be read.
 # LOG may start with "~/"; a relative LOG is under $HOME.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
+# uses: job_lib
 set -u
 mode=$1
 log=$(expand_tilde "$2")

@@ -3,6 +3,7 @@
 # Checks four times a second, reading only small files and /proc (no forks but sleep), and
 # gives up when the client goes away. Prints nothing; the client lists the jobs afterwards.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
+# uses: job_lib
 set -u
 base=$(expand_tilde "$1")
 shift

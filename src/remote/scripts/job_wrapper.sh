@@ -10,6 +10,7 @@
 # leaves the exit record written. Its own files are written under umask 077 (the registry is
 # private); only the job itself gets the user's UMASK.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
+# uses: job_lib
 set -u
 
 if [ "${1:-}" = --job ]; then
