@@ -136,6 +136,14 @@ int report(const core::Error& error) {
   return error.exit_code();
 }
 
+int report_all(const std::vector<core::Error>& errors) {
+  int status = core::k_exit_ok;
+  for (const auto& e : errors) {
+    status = report(e);
+  }
+  return status;
+}
+
 void warn(const std::string& message) {
   fmt::print(stderr, "ec2dl: warning: {}\n", util::sanitize_for_terminal(message));
 }

@@ -36,14 +36,6 @@ core::Result<double> watch_interval(const WatchFlag& flag, std::string_view comm
   return *secs;
 }
 
-int report_all(const std::vector<core::Error>& errors) {
-  int status = core::k_exit_ok;
-  for (const auto& e : errors) {
-    status = report(e);
-  }
-  return status;
-}
-
 ui::WatchOptions watch_options(core::Context& ctx, std::string_view command, double interval_s,
                                ssh::Reconnector& link, const bool* shown_a_frame) {
   ui::WatchOptions w;

@@ -158,7 +158,7 @@ std::string gpu_raw_command(std::string_view marker) {
 }
 
 std::optional<core::Error> gpu_raw_error(std::string_view out, std::string_view marker) {
-  if (util::starts_with(out, std::string(marker) + " missing")) {
+  if (out.starts_with(std::string(marker) + " missing")) {
     return nvidia_smi_missing();
   }
   return std::nullopt;

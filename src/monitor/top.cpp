@@ -255,7 +255,7 @@ core::Result<TopSnapshot> top_snapshot_from(const Report& report, const TopQuery
         continue;
       }
       holds = fmt::format("workdir ({})", query.workdir);
-    } else if (util::starts_with(label, "job:")) {
+    } else if (label.starts_with("job:")) {
       const auto id = label.substr(4);
       const auto job = std::find_if(jobs.begin(), jobs.end(),
                                     [&](const remote::JobRecord& j) { return j.id == id; });

@@ -8,7 +8,7 @@ namespace ec2dl::remote {
 std::vector<JobRecord> parse_job_records(std::string_view text) {
   std::vector<JobRecord> jobs;
   for (const auto line : lines(text)) {
-    if (util::starts_with(line, "job ")) {
+    if (line.starts_with("job ")) {
       const auto f = util::split(line.substr(4), ' ');
       if (f.size() != 4 || f[0].empty()) {
         continue;
@@ -23,9 +23,9 @@ std::vector<JobRecord> parse_job_records(std::string_view text) {
       jobs.push_back(std::move(j));
     } else if (jobs.empty()) {
       continue;
-    } else if (util::starts_with(line, "name ")) {
+    } else if (line.starts_with("name ")) {
       jobs.back().name = std::string(line.substr(5));
-    } else if (util::starts_with(line, "workdir ")) {
+    } else if (line.starts_with("workdir ")) {
       jobs.back().workdir = std::string(line.substr(8));
     }
   }

@@ -103,7 +103,7 @@ std::map<std::int64_t, ProcStat> parse_proc_stats(std::string_view text) {
 std::map<std::int64_t, TaskStat> parse_task_stats(std::string_view text) {
   std::map<std::int64_t, TaskStat> out;
   for_each_line(text, [&](std::string_view line) {
-    if (!util::starts_with(line, "/proc/")) {
+    if (!line.starts_with("/proc/")) {
       return;
     }
     const auto task = line.find("/task/");
@@ -125,7 +125,7 @@ std::map<std::int64_t, std::string> parse_proc_owners(std::string_view text) {
   std::map<std::int64_t, std::string> out;
   for_each_line(text, [&](std::string_view line) {
     const auto w = words(line);
-    if (w.size() != 2 || !util::starts_with(w[0], "/proc/")) {
+    if (w.size() != 2 || !w[0].starts_with("/proc/")) {
       return;
     }
     if (const auto pid = pid_of(w[0].substr(6))) {
@@ -154,7 +154,7 @@ std::vector<CpuTimes> parse_cpu_times(std::string_view text) {
   std::vector<CpuTimes> out;
   for_each_line(text, [&](std::string_view line) {
     const auto w = words(line);
-    if (w.size() < 5 || !util::starts_with(w[0], "cpu")) {
+    if (w.size() < 5 || !w[0].starts_with("cpu")) {
       return;
     }
     CpuTimes t;

@@ -26,7 +26,7 @@ std::vector<Section> split_sections(std::string_view text, std::string_view mark
   std::vector<Section> out;
   const std::string prefix = std::string(marker) + " ";
   for (const auto line : lines(text)) {
-    if (!marker.empty() && util::starts_with(line, prefix)) {
+    if (!marker.empty() && line.starts_with(prefix)) {
       auto parts = util::split(line.substr(prefix.size()), ' ');
       Section s;
       s.name = parts.front();

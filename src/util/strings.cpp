@@ -60,13 +60,6 @@ std::string join(const std::vector<std::string>& parts, std::string_view sep) {
   return out;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) {
-  return s.starts_with(prefix);
-}
-bool ends_with(std::string_view s, std::string_view suffix) {
-  return s.ends_with(suffix);
-}
-
 std::string to_lower(std::string_view s) {
   std::string out(s);
   for (auto& c : out) {

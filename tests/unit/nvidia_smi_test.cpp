@@ -100,8 +100,8 @@ TEST(RecordedStates, EveryStateParses) {
       const auto& g = gpus[r];
       ASSERT_TRUE(g.index.has_value());
       indexes.insert(*g.index);
-      EXPECT_TRUE(util::starts_with(g.uuid, "GPU-")) << g.uuid;
-      EXPECT_TRUE(util::starts_with(g.name, "NVIDIA")) << g.name;
+      EXPECT_TRUE(g.uuid.starts_with("GPU-")) << g.uuid;
+      EXPECT_TRUE(g.name.starts_with("NVIDIA")) << g.name;
       EXPECT_EQ(nvidia_number(csv->cell(r, "count")), static_cast<double>(gpus.size()));
       ASSERT_TRUE(g.memory_total_mib && g.memory_used_mib);
       EXPECT_LE(*g.memory_used_mib, *g.memory_total_mib);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/core/error.hpp"
@@ -30,6 +31,9 @@ ssh::Reconnector make_monitor_link(core::Context& ctx);
 // Prints "ec2dl: error: MESSAGE" (and "ec2dl: hint: HINT") on stderr; returns the exit status
 // the error maps to.
 int report(const core::Error& error);
+
+// Reports every error (usage problems found together) and returns the last one's status.
+int report_all(const std::vector<core::Error>& errors);
 
 // Prints a warning or notice on stderr ("ec2dl: warning: ...").
 void warn(const std::string& message);

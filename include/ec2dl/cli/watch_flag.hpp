@@ -27,9 +27,6 @@ void add_watch_option(CLI::App& app, WatchFlag& flag);
 // The interval of a watch: 2 when no value was given; a usage error unless 0.1 <= SECS <= 86400.
 core::Result<double> watch_interval(const WatchFlag& flag, std::string_view command);
 
-// Reports every error (usage problems found together) and returns the last one's status.
-int report_all(const std::vector<core::Error>& errors);
-
 // The watch settings of a monitoring command over `link`: a title naming the command and the
 // server, colour and in-place redraw on a terminal (JSON: one document per line instead), the
 // session's keepalive between frames; a link lost after the first frame is reconnected (the

@@ -13,8 +13,6 @@ std::vector<std::string> split(std::string_view s, char sep);
 // Splits on a multi-character separator; "a, b" with ", " gives {"a", "b"}.
 std::vector<std::string> split(std::string_view s, std::string_view sep);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
-bool starts_with(std::string_view s, std::string_view prefix);
-bool ends_with(std::string_view s, std::string_view suffix);
 std::string to_lower(std::string_view s);
 
 // Parses a whole string as a base-10 integer; nullopt on anything else (sign allowed).
