@@ -17,6 +17,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -596,8 +597,26 @@ core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request
       }
     }
   }
+  // Whether rel's folder is a real folder inside the destination: a path through a local
+  // symlink (or a file) names something outside it, which --delete must never list.
+  std::map<std::string, bool> real_dirs;
+  std::function<bool(const std::string&)> inside = [&](const std::string& rel) {
+    const auto parent = parent_path(rel);
+    if (parent.empty()) {
+      return true;
+    }
+    if (const auto it = real_dirs.find(parent); it != real_dirs.end()) {
+      return it->second;
+    }
+    struct stat st {};
+    const bool real = inside(parent) &&
+                      ::lstat(join_path(layout.dest_root, parent).c_str(), &st) == 0 &&
+                      S_ISDIR(st.st_mode);
+    real_dirs[parent] = real;
+    return real;
+  };
   for (const auto& item : layout.items) {
-    if (tree.contains(item.rel)) {
+    if (tree.contains(item.rel) || !inside(item.rel)) {
       continue;
     }
     const auto path = join_path(layout.dest_root, item.rel);
