@@ -633,6 +633,27 @@ TEST(Jobs, TailFollowOfAFileStreamsAppendedLinesUntilInterrupted) {
   EXPECT_EQ(follower.out(), "old 2\nnew 1\nnew 2\n");
 }
 
+// A followed log truncated and written again (past the old size, before the next look):
+// the first line written afterwards is shown whole.
+TEST(Jobs, TailFollowOfATruncatedLogShowsTheFirstLineWrittenAfterwards) {
+  auto& sb = sandbox();
+  sb.as_user("printf 'old 1\\nold 2\\n' > trunc-follow.log");
+  BackgroundProcess follower({EC2DL_BINARY, "tail", "-f", "-n", "2", "trunc-follow.log"},
+                             sb.ec2dl_env());
+  ASSERT_TRUE(eventually([&] { return follower.out() == "old 1\nold 2\n"; })) << follower.out();
+  sb.as_user("printf 'first after truncation\\n' > trunc-follow.log");
+  ASSERT_TRUE(eventually([&] { return contains(follower.out(), "first after truncation\n"); }))
+      << follower.out();
+  sb.as_user("echo 'next' >> trunc-follow.log");
+  ASSERT_TRUE(eventually([&] { return contains(follower.out(), "truncation\nnext\n"); }))
+      << follower.out();
+  follower.signal(SIGINT);
+  EXPECT_EQ(follower.wait(30), 130) << follower.err();
+  EXPECT_EQ(follower.out(), "old 1\nold 2\nfirst after truncation\nnext\n");
+  EXPECT_TRUE(contains(follower.err(), "shrank")) << follower.err();
+  sb.as_user("rm -f trunc-follow.log");
+}
+
 TEST(Jobs, LogOptionPutsTheLogWhereAskedAndPsAndTailFindIt) {
   Registry reg("log-option");
   auto& sb = sandbox();
