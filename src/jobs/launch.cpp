@@ -12,6 +12,8 @@ namespace {
 
 // The marker job_launch.sh prints after the GPU facts, before it reads the choice.
 constexpr std::string_view k_choose_marker = "@choose\n";
+// The most GPU facts (nvidia-smi output) read before the question: real ones are a few KiB.
+constexpr std::size_t k_max_gpu_facts = 4u << 20;
 
 // Runs job_launch.sh as `call` and returns its stdout (after the GPU facts). With `question`,
 // answers the script's GPU question; a refused choice is the error.
@@ -57,6 +59,17 @@ std::optional<std::string> GpuQuestion::answer(std::string& out) {
   }
   const auto marker = out.find(k_choose_marker);
   if (marker == std::string::npos) {
+    if (out.size() > k_max_gpu_facts) {
+      // nvidia-smi printing megabytes is not a server to choose GPUs on: refuse, bounded.
+      m_answered = true;
+      m_refused =
+          core::Error(core::ErrorKind::remote,
+                      fmt::format("--gpu: nvidia-smi's output on the server is larger than {} MiB",
+                                  k_max_gpu_facts >> 20),
+                      "run without --gpu, or look at the server's nvidia-smi");
+      out.clear();
+      return "\n";
+    }
     return std::nullopt;
   }
   auto facts = remote::parse_gpu_facts(std::string_view(out).substr(0, marker));

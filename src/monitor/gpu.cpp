@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "ec2dl/monitor/report.hpp"
 #include "ec2dl/remote/job_join.hpp"
@@ -117,10 +118,15 @@ core::Result<GpuSnapshot> gpu_snapshot_from(const Report& report, std::int64_t t
   const auto jobs = remote::parse_job_records(remote::section_body(sections, "jobs"));
   const auto sessions = remote::running_job_sessions(jobs, procs);
 
+  const auto by_uuid = remote::gpus_by_uuid(snap.gpus);
+  std::map<std::string, std::string> job_names;
+  for (const auto& job : jobs) {
+    job_names[job.id] = job.name;
+  }
   for (auto& app : apps) {
     GpuProcess p;
-    if (const auto* g = remote::gpu_of(app, snap.gpus)) {
-      p.gpu_index = g->index;
+    if (const auto g = by_uuid.find(app.gpu_uuid); g != by_uuid.end()) {
+      p.gpu_index = g->second->index;
     }
     if (app.pid) {
       if (const auto o = owners.find(*app.pid); o != owners.end()) {
@@ -129,10 +135,8 @@ core::Result<GpuSnapshot> gpu_snapshot_from(const Report& report, std::int64_t t
       if (const auto st = procs.find(*app.pid); st != procs.end()) {
         if (const auto j = sessions.find(st->second.session); j != sessions.end()) {
           p.job_id = j->second;
-          for (const auto& job : jobs) {
-            if (job.id == p.job_id) {
-              p.job_name = job.name;
-            }
+          if (const auto n = job_names.find(p.job_id); n != job_names.end()) {
+            p.job_name = n->second;
           }
         }
       }
@@ -148,8 +152,9 @@ core::Result<GpuSnapshot> gpu_snapshot_from(const Report& report, std::int64_t t
 }
 
 core::Result<GpuSnapshot> sample_gpus(ssh::Session& session, const std::string& remote_dir) {
+  // Real answers are a few KiB per GPU; 8 MiB bounds what a broken server can make ec2dl hold.
   EC2DL_TRY_ASSIGN(auto report, run_report(session, remote::scripts::gpu_query,
-                                           gpu_query_args(remote_dir), "gpu"));
+                                           gpu_query_args(remote_dir), "gpu", 8u << 20));
   return gpu_snapshot_from(report, util::now_epoch());
 }
 

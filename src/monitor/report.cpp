@@ -35,10 +35,11 @@ core::Result<Report> parse_report(std::string_view out, std::string err, std::st
 }
 
 core::Result<Report> run_report(ssh::Session& session, const remote::Script& script,
-                                const std::vector<std::string>& args, std::string_view what) {
+                                const std::vector<std::string>& args, std::string_view what,
+                                std::size_t max_bytes) {
   const auto marker = new_marker();
-  EC2DL_TRY_ASSIGN(auto captured,
-                   ssh::capture(session, report_call(script, marker, args).command()));
+  EC2DL_TRY_ASSIGN(auto captured, ssh::capture(session, report_call(script, marker, args).command(),
+                                               {}, max_bytes));
   return parse_report(captured.out, std::move(captured.err), marker, what);
 }
 

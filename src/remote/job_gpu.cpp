@@ -120,9 +120,13 @@ GpuFacts parse_gpu_facts(std::string_view text) {
       }
     }
   }
-  out.gpus_raw = gpus_csv;
-  // nvidia-smi's CSV is read by the same parser as `ec2dl gpu`'s (columns by header name).
-  if (auto gpus = parse_gpus(gpus_csv)) {
+  out.gpus_raw = gpus_csv.substr(0, 4096);
+  // nvidia-smi's CSV is read by the same parser as `ec2dl gpu`'s (columns by header name);
+  // one it rejects (a GPU listed twice, too many rows) is no GPU to choose from.
+  auto gpus = parse_gpus(gpus_csv);
+  if (!gpus) {
+    out.gpus_raw = gpus.error().message();
+  } else {
     for (const auto& g : *gpus) {
       if (!g.index || *g.index < 0 || *g.index > 1024) {
         continue;  // a row nvidia-smi got wrong
@@ -165,14 +169,22 @@ core::Result<GpuChoice> choose_gpus(const GpuRequest& request, const GpuFacts& f
   // What holds each GPU: compute processes and running ec2dl jobs.
   std::map<int, std::vector<std::int64_t>> procs;
   std::map<int, std::vector<std::int64_t>> jobs;
+  std::set<std::int64_t> job_pids;
+  for (const auto& j : facts.jobs) {
+    if (j.pid) {
+      job_pids.insert(*j.pid);
+    }
+  }
+  std::map<std::string, int, std::less<>> index_of;
+  for (const auto& g : facts.gpus) {
+    index_of.emplace(g.uuid, g.index);
+  }
   for (const auto& app : facts.apps) {
-    const bool is_job = std::any_of(facts.jobs.begin(), facts.jobs.end(),
-                                    [&](const GpuHolderJob& j) { return j.pid == app.pid; });
-    if (is_job) {
+    if (job_pids.contains(app.pid)) {
       continue;  // named as the job below
     }
-    if (auto i = find_gpu(app.gpu_uuid, facts.gpus)) {
-      procs[*i].push_back(app.pid);
+    if (const auto i = index_of.find(app.gpu_uuid); i != index_of.end()) {
+      procs[i->second].push_back(app.pid);
     }
   }
   for (const auto& job : facts.jobs) {
@@ -190,12 +202,17 @@ core::Result<GpuChoice> choose_gpus(const GpuRequest& request, const GpuFacts& f
       parts.push_back(fmt::format("ec2dl job {}", util::join(ids, ", ")));
     }
     if (procs.contains(i)) {
+      // A few pids name the holders; a server listing thousands gets a count, not a wall.
+      const auto& all = procs[i];
       std::vector<std::string> pids;
-      for (const auto pid : procs[i]) {
-        pids.push_back(std::to_string(pid));
+      for (std::size_t k = 0; k < all.size() && k < 8; ++k) {
+        pids.push_back(std::to_string(all[k]));
       }
-      parts.push_back(fmt::format("{} compute process{} (pid {})", pids.size(),
-                                  pids.size() == 1 ? "" : "es", util::join(pids, ", ")));
+      if (all.size() > pids.size()) {
+        pids.push_back(fmt::format("{} more", all.size() - pids.size()));
+      }
+      parts.push_back(fmt::format("{} compute process{} (pid {})", all.size(),
+                                  all.size() == 1 ? "" : "es", util::join(pids, ", ")));
     }
     return util::join(parts, " and ");
   };

@@ -2,6 +2,10 @@
 
 #include <cctype>
 #include <cmath>
+#include <set>
+#include <utility>
+
+#include <fmt/format.h>
 
 #include "ec2dl/remote/sections.hpp"
 #include "ec2dl/util/strings.hpp"
@@ -61,7 +65,8 @@ std::string_view NvidiaCsv::cell(std::size_t row, std::string_view name) const {
 }
 
 core::Result<NvidiaCsv> parse_nvidia_csv(std::string_view text,
-                                         std::initializer_list<std::string_view> free_text) {
+                                         std::initializer_list<std::string_view> free_text,
+                                         std::size_t max_rows) {
   std::vector<std::string_view> lines;
   for (const auto line : remote::lines(text)) {
     if (!util::trim(line).empty()) {
@@ -96,6 +101,10 @@ core::Result<NvidiaCsv> parse_nvidia_csv(std::string_view text,
     }
     if (cells.size() < n) {
       continue;  // not a data row: a message mixed into the output
+    }
+    if (csv.rows.size() >= max_rows) {
+      return core::fail(core::ErrorKind::remote,
+                        fmt::format("nvidia-smi listed more than {} rows", max_rows));
     }
     csv.rows.push_back(std::move(cells));
   }
@@ -164,13 +173,40 @@ std::vector<GpuApp> apps_from_csv(const NvidiaCsv& csv) {
 }
 
 core::Result<std::vector<GpuInfo>> parse_gpus(std::string_view text) {
-  EC2DL_TRY_ASSIGN(const auto csv, parse_nvidia_csv(text, {"name"}));
-  return gpus_from_csv(csv);
+  EC2DL_TRY_ASSIGN(const auto csv, parse_nvidia_csv(text, {"name"}, k_max_gpu_rows));
+  auto gpus = gpus_from_csv(csv);
+  std::set<int> indexes;
+  std::set<std::string, std::less<>> uuids;
+  for (const auto& g : gpus) {
+    if ((g.index && !indexes.insert(*g.index).second) ||
+        (!g.uuid.empty() && !uuids.insert(g.uuid).second)) {
+      return core::fail(core::ErrorKind::remote,
+                        fmt::format("nvidia-smi listed GPU {} twice",
+                                    g.index ? std::to_string(*g.index)
+                                            : util::sanitize_for_terminal(g.uuid.substr(0, 64))));
+    }
+  }
+  return gpus;
 }
 
 core::Result<std::vector<GpuApp>> parse_gpu_apps(std::string_view text) {
-  EC2DL_TRY_ASSIGN(const auto csv, parse_nvidia_csv(text, {"process_name"}));
-  return apps_from_csv(csv);
+  EC2DL_TRY_ASSIGN(const auto csv, parse_nvidia_csv(text, {"process_name"}, k_max_app_rows));
+  auto apps = apps_from_csv(csv);
+  std::set<std::pair<std::string, std::int64_t>> seen;
+  std::erase_if(apps, [&](const GpuApp& a) {
+    return a.pid && !seen.insert({a.gpu_uuid, *a.pid}).second;
+  });
+  return apps;
+}
+
+std::map<std::string, const GpuInfo*, std::less<>> gpus_by_uuid(const std::vector<GpuInfo>& gpus) {
+  std::map<std::string, const GpuInfo*, std::less<>> out;
+  for (const auto& g : gpus) {
+    if (!g.uuid.empty()) {
+      out.emplace(g.uuid, &g);
+    }
+  }
+  return out;
 }
 
 const GpuInfo* gpu_of(const GpuApp& app, const std::vector<GpuInfo>& gpus) {

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -46,6 +47,10 @@ namespace {
 // A large file is fetched over this many channels at once, from this size on.
 constexpr std::uint64_t k_ranges = 4;
 constexpr std::uint64_t k_parallel_size = 64u << 20;
+// Beside a multi-channel pull's partial file: the ranges still to fetch, saved every
+// k_save_every bytes, so that a client killed outright resumes them.
+constexpr char k_ranges_suffix[] = ".ranges";
+constexpr std::uint64_t k_save_every = 4u << 20;
 
 class Puller {
  public:
@@ -301,12 +306,28 @@ class Puller {
     }
     const auto part_file = part_name(path, item.info.size, item.info.mtime);
     const auto part = join_path(dir, part_file);
+    const auto state = part + k_ranges_suffix;
     remove_older_parts(dir, part_file);
     std::uint64_t have = 0;
     std::string have_hash = "-";
     struct stat st {};
-    if (::lstat(part.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        static_cast<std::uint64_t>(st.st_size) < item.info.size && st.st_size > 0) {
+    const bool part_found = ::lstat(part.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+                            static_cast<std::uint64_t>(st.st_size) <= item.info.size;
+    // A run that could not cut its partial file to a prefix (killed outright) left the ranges
+    // still to fetch: what lies before the first of them is checked with the server as a
+    // prefix is, and the ranges are fetched as they were.
+    auto saved = part_found ? load_ranges(state, item.info.size) : std::nullopt;
+    if (saved) {
+      have = saved->front().start;
+      if (have > 0) {
+        if (auto h = sha256_file(part, have)) {
+          have_hash = *h;
+        } else {
+          saved.reset();
+        }
+      }
+    } else if (part_found && static_cast<std::uint64_t>(st.st_size) < item.info.size &&
+               st.st_size > 0) {
       if (auto h = sha256_file(part)) {
         have = static_cast<std::uint64_t>(st.st_size);
         have_hash = *h;
@@ -321,30 +342,55 @@ class Puller {
     if (have > 0) {
       EC2DL_TRY_ASSIGN(offset, resume_offset(item.source, have, have_hash, fd.get()));
     }
-    if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) {
-      return fail(write_error(path, errno));
-    }
-    m_summary.bytes_resumed += offset;
-    m_progress.add_bytes(offset);
-
-    const std::uint64_t rest = item.info.size - offset;
-    const std::uint64_t count = rest >= k_parallel_size ? k_ranges : 1;
     std::vector<Range> ranges;
-    for (std::uint64_t i = 0; i < count; ++i) {
-      const auto begin = offset + rest * i / count;
-      const auto end = offset + rest * (i + 1) / count;
-      ranges.push_back(Range{begin, end - begin});
+    if (saved && offset == have) {
+      std::uint64_t missing = 0;
+      for (const auto& r : *saved) {
+        missing += r.length;
+      }
+      ranges = std::move(*saved);
+      m_summary.bytes_resumed += item.info.size - missing;
+      m_progress.add_bytes(item.info.size - missing);
+    } else {
+      if (::ftruncate(fd.get(), static_cast<off_t>(offset)) != 0) {
+        return fail(write_error(path, errno));
+      }
+      m_summary.bytes_resumed += offset;
+      m_progress.add_bytes(offset);
+      const std::uint64_t rest = item.info.size - offset;
+      const std::uint64_t count = rest >= k_parallel_size ? k_ranges : 1;
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const auto begin = offset + rest * i / count;
+        const auto end = offset + rest * (i + 1) / count;
+        ranges.push_back(Range{begin, end - begin});
+      }
+    }
+    const std::uint64_t rest = [&] {
+      std::uint64_t n = 0;
+      for (const auto& r : ranges) {
+        n += r.length;
+      }
+      return n;
+    }();
+    m_state_path = ranges.size() > 1 ? state : std::string();
+    m_state_size = item.info.size;
+    m_since_saved = 0;
+    if (!m_state_path.empty()) {
+      save_ranges(m_state_path, m_state_size, ranges);
     }
     auto fetched = fetch_ranges(item.source, ranges, fd.get());
+    m_state_path.clear();
     if (!fetched || *fetched != item.info.size) {
       // Keep what is known complete, in order from the start, for the next run.
       std::uint64_t valid = offset;
       for (const auto& r : ranges) {
-        valid += r.done;
+        valid = r.start + r.done;  // what lies between saved ranges is complete
         if (r.done < r.length) {
           break;
         }
       }
+      // The prefix now says it all: the saved ranges are no longer needed.
+      ::unlink(state.c_str());
       if (!fetched && fetched.error().message().starts_with("disk full")) {
         fd.reset();
         ::unlink(part.c_str());  // nothing to resume into a full disk
@@ -360,6 +406,7 @@ class Puller {
           "{} changed on the server during the transfer; run again", display_path(item.source)));
       return core::ok();
     }
+    ::unlink(state.c_str());
     const timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(item.info.mtime), 0}};
     if (::fchmod(fd.get(), static_cast<mode_t>(item.info.mode & 07777)) != 0 ||
         ::futimens(fd.get(), times) != 0 || ::close(fd.release()) != 0 ||
@@ -381,6 +428,61 @@ class Puller {
     std::uint64_t length = 0;
     std::uint64_t done = 0;
   };
+
+  // The ranges of a multi-channel pull still to fetch, "ec2dl-ranges SIZE" then one
+  // "BEGIN END" line each, saved beside the partial file (replaced by a rename) at the start
+  // and every k_save_every bytes received.
+  static void save_ranges(const std::string& path, std::uint64_t size,
+                          const std::vector<Range>& ranges) {
+    std::string text = fmt::format("ec2dl-ranges {}\n", size);
+    for (const auto& r : ranges) {
+      if (r.done < r.length) {
+        text += fmt::format("{} {}\n", r.start + r.done, r.start + r.length);
+      }
+    }
+    const auto tmp = path + ".tmp";
+    util::UniqueFd fd(
+        ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd.valid() || util::write_all(fd.get(), text) != 0) {
+      ::unlink(tmp.c_str());
+      return;
+    }
+    fd.reset();
+    ::rename(tmp.c_str(), path.c_str());
+  }
+
+  // The saved ranges of a file of `size` bytes: ascending, apart, inside the file; nullopt
+  // when there are none or they do not make sense.
+  static std::optional<std::vector<Range>> load_ranges(const std::string& path,
+                                                       std::uint64_t size) {
+    const auto text = util::read_file(path, 64 * 1024);
+    if (!text) {
+      return std::nullopt;
+    }
+    const auto lines = util::split(*text, '\n');
+    if (lines.empty() || lines.front() != fmt::format("ec2dl-ranges {}", size)) {
+      return std::nullopt;
+    }
+    std::vector<Range> out;
+    std::uint64_t last_end = 0;
+    for (std::size_t i = 1; i < lines.size(); ++i) {
+      if (lines[i].empty()) {
+        continue;
+      }
+      const auto words = util::split(lines[i], ' ');
+      const auto b = words.size() == 2 ? util::parse_uint(words[0]) : std::nullopt;
+      const auto e = words.size() == 2 ? util::parse_uint(words[1]) : std::nullopt;
+      if (!b || !e || *b >= *e || *e > size || *b < last_end || out.size() >= 64) {
+        return std::nullopt;
+      }
+      out.push_back(Range{*b, *e - *b});
+      last_end = *e;
+    }
+    if (out.empty()) {
+      return std::nullopt;
+    }
+    return out;
+  }
   struct RangeStart {
     std::uint64_t offset = 0;
     std::uint64_t size = 0;
@@ -476,6 +578,11 @@ class Puller {
         }
         rg.done += take;
         m_progress.add_bytes(take);
+        m_since_saved += take;
+        if (!m_state_path.empty() && m_since_saved >= k_save_every) {
+          m_since_saved = 0;
+          save_ranges(m_state_path, m_state_size, ranges);
+        }
       };
       EC2DL_TRY_ASSIGN(auto cmd, RemoteCommand::start(m_session, call, on_data));
       EC2DL_TRY(cmd.close_input());
@@ -512,7 +619,7 @@ class Puller {
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
       const auto name = entry.path().filename().string();
-      if (name != part_file && name.starts_with(key + ".")) {
+      if (name != part_file && name != part_file + k_ranges_suffix && name.starts_with(key + ".")) {
         std::filesystem::remove(entry.path(), ec);
       }
     }
@@ -547,6 +654,10 @@ class Puller {
   RateLimiter m_limiter;
   std::set<std::string> m_visited;
   unsigned m_links = 0;
+  // The saved ranges of the multi-channel pull under way ("" when none).
+  std::string m_state_path;
+  std::uint64_t m_state_size = 0;
+  std::uint64_t m_since_saved = 0;
   // server path -> (local path, SHA-256 of what was written)
   std::map<std::string, std::pair<std::string, std::string>> m_sent_hashes;
 };
@@ -596,8 +707,26 @@ core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request
       }
     }
   }
+  // Whether rel's folder is a real folder inside the destination: a path through a local
+  // symlink (or a file) names something outside it, which --delete must never list.
+  std::map<std::string, bool> real_dirs;
+  std::function<bool(const std::string&)> inside = [&](const std::string& rel) {
+    const auto parent = parent_path(rel);
+    if (parent.empty()) {
+      return true;
+    }
+    if (const auto it = real_dirs.find(parent); it != real_dirs.end()) {
+      return it->second;
+    }
+    struct stat st {};
+    const bool real = inside(parent) &&
+                      ::lstat(join_path(layout.dest_root, parent).c_str(), &st) == 0 &&
+                      S_ISDIR(st.st_mode);
+    real_dirs[parent] = real;
+    return real;
+  };
   for (const auto& item : layout.items) {
-    if (tree.contains(item.rel)) {
+    if (tree.contains(item.rel) || !inside(item.rel)) {
       continue;
     }
     const auto path = join_path(layout.dest_root, item.rel);

@@ -182,6 +182,54 @@ TEST(HostileServer, NvidiaSmiGarbageIsAClearErrorOrUnknownValues) {
   sb.set_gpu_state("4x-h100");
 }
 
+// nvidia-smi listing the same GPUs and processes over and over: `run --gpu auto`, `gpu` and
+// `gpu --json` take time and memory linear in the output and bounded (compared with a normal
+// answer, as the exec memory test does), and say in one short line what is wrong.
+TEST(HostileServer, RepeatedNvidiaSmiRowsKeepTimeAndMemoryBounded) {
+  auto& sb = sandbox();
+  const auto state = sb.gpu_state();
+  const auto gpus = read_text(state + "/gpus.csv");
+  const auto apps = read_text(state + "/apps.csv");
+  ASSERT_FALSE(gpus.empty());
+  const std::vector<std::vector<std::string>> commands = {
+      {"run", "--gpu", "auto", "--", "true"}, {"gpu"}, {"--json", "gpu"}};
+  std::vector<long> baseline;
+  for (const auto& args : commands) {
+    const auto m = measured(args, "~/reg-dup");
+    EXPECT_EQ(m.result.status, 0) << m.result.err;
+    baseline.push_back(m.max_rss_kib);
+  }
+  // The header once, then the rows again and again up to `bytes`.
+  auto repeated = [](const std::string& csv, std::size_t bytes) {
+    const auto nl = csv.find('\n');
+    const auto rows = csv.substr(nl + 1);
+    std::string out = csv.substr(0, nl + 1);
+    while (out.size() < bytes) {
+      out += rows;
+    }
+    return out;
+  };
+  for (const std::size_t bytes : {std::size_t{700} << 10, std::size_t{10} << 20}) {
+    SCOPED_TRACE(std::to_string(bytes) + " bytes");
+    write_text(state + "/gpus.csv", repeated(gpus, bytes));
+    write_text(state + "/apps.csv", repeated(apps, bytes));
+    for (std::size_t c = 0; c < commands.size(); ++c) {
+      const auto& args = commands[c];
+      SCOPED_TRACE(args.back());
+      const auto m = measured(args, "~/reg-dup");
+      EXPECT_EQ(m.result.status, 1) << m.result.err.substr(0, 2000);
+      EXPECT_EQ(m.result.err.rfind("ec2dl: error: ", 0), 0u) << m.result.err.substr(0, 2000);
+      EXPECT_LT(m.result.err.size(), 1024u) << m.result.err.substr(0, 2000);
+      EXPECT_FALSE(m.result.timed_out);
+      ASSERT_GT(m.max_rss_kib, 0);
+      EXPECT_LT(m.max_rss_kib, 64 * 1024) << "baseline " << baseline[c] << " KiB";
+      EXPECT_LT(m.max_rss_kib, baseline[c] + 40 * 1024) << "baseline " << baseline[c] << " KiB";
+    }
+  }
+  sb.set_gpu_state("4x-h100");
+  sb.as_user("rm -rf reg-dup");
+}
+
 // nvidia-smi succeeding with a warning on stderr (drivers print them): the CSV on stdout is
 // still what counts.
 TEST(HostileServer, NvidiaSmiWarningsOnStderrAreNotReadAsCsv) {

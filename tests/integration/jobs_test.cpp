@@ -441,6 +441,35 @@ TEST(Jobs, BadLaunchesAreRefusedBeforeAnythingStarts) {
   EXPECT_EQ(sandbox().as_user("ls '" + reg.path + "/jobs' | wc -l").out, "0\n");
 }
 
+// The registry folder is a regular file, unreadable, or a link to another user's folder:
+// every command says so (exit 1) instead of "No jobs yet", and nothing is written.
+TEST(Jobs, ABrokenRegistryFolderIsAClearErrorAndNothingIsWritten) {
+  auto& sb = sandbox();
+  Registry reg("broken");
+  const auto theirs = sb.home_bash() + "/theirs";
+  sb.as_user("rm -rf theirs && mkdir theirs && chmod 777 theirs && chmod 755 .", true);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"a regular file", "printf keep > reg-broken"},
+      {"an unreadable folder", "mkdir -p reg-broken/jobs && chmod 000 reg-broken"},
+      {"a link to another user's folder", "ln -s '" + theirs + "' reg-broken"}};
+  for (const auto& [what, setup] : cases) {
+    SCOPED_TRACE(what);
+    sb.as_user("chmod 700 reg-broken 2>/dev/null; rm -rf reg-broken && " + setup);
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"ps"}, {"--json", "ps"}, {"run", "--", "true"}, {"wait"}, {"kill", "1"}}) {
+      const auto r = reg.ec2dl(args);
+      EXPECT_EQ(r.status, 1) << args[0] << ": " << r.out << r.err;
+      EXPECT_TRUE(contains(r.err, "job registry " + reg.path)) << r.err;
+      EXPECT_FALSE(contains(r.out, "No jobs")) << r.out;
+    }
+  }
+  EXPECT_EQ(sb.as_user("ls -A '" + theirs + "'").out, "");  // nothing written there
+  sb.as_user("rm -f reg-broken && printf keep > reg-broken");
+  EXPECT_EQ(reg.ec2dl({"run", "--", "true"}).status, 1);
+  EXPECT_EQ(sb.as_user("cat reg-broken; rm -f reg-broken").out, "keep");
+  sb.as_user("rm -rf theirs", true);
+}
+
 TEST(Jobs, PsAllListsOtherPythonProcessesButNotTheJobs) {
   Registry reg("psall");
   auto& sb = sandbox();
@@ -602,6 +631,27 @@ TEST(Jobs, TailFollowOfAFileStreamsAppendedLinesUntilInterrupted) {
   follower.signal(SIGINT);
   EXPECT_EQ(follower.wait(30), 130) << follower.err();
   EXPECT_EQ(follower.out(), "old 2\nnew 1\nnew 2\n");
+}
+
+// A followed log truncated and written again (past the old size, before the next look):
+// the first line written afterwards is shown whole.
+TEST(Jobs, TailFollowOfATruncatedLogShowsTheFirstLineWrittenAfterwards) {
+  auto& sb = sandbox();
+  sb.as_user("printf 'old 1\\nold 2\\n' > trunc-follow.log");
+  BackgroundProcess follower({EC2DL_BINARY, "tail", "-f", "-n", "2", "trunc-follow.log"},
+                             sb.ec2dl_env());
+  ASSERT_TRUE(eventually([&] { return follower.out() == "old 1\nold 2\n"; })) << follower.out();
+  sb.as_user("printf 'first after truncation\\n' > trunc-follow.log");
+  ASSERT_TRUE(eventually([&] { return contains(follower.out(), "first after truncation\n"); }))
+      << follower.out();
+  sb.as_user("echo 'next' >> trunc-follow.log");
+  ASSERT_TRUE(eventually([&] { return contains(follower.out(), "truncation\nnext\n"); }))
+      << follower.out();
+  follower.signal(SIGINT);
+  EXPECT_EQ(follower.wait(30), 130) << follower.err();
+  EXPECT_EQ(follower.out(), "old 1\nold 2\nfirst after truncation\nnext\n");
+  EXPECT_TRUE(contains(follower.err(), "shrank")) << follower.err();
+  sb.as_user("rm -f trunc-follow.log");
 }
 
 TEST(Jobs, LogOptionPutsTheLogWhereAskedAndPsAndTailFindIt) {

@@ -44,6 +44,54 @@ TEST(Edit, AChangeIsUploadedAtomicallyKeepingTheMode) {
   EXPECT_EQ(local_sh("ls -A", tmp.path()).out, "");  // the private copy is gone
 }
 
+// Two clients edit one file at once and save texts of the same size at the same moment
+// (their editors wait for each other): exactly one upload replaces the file, the other is
+// told that its edit was not saved and keeps its copy. Never a lost edit reported as saved.
+TEST(Edit, TwoConcurrentEditsNeverLoseOneSilently) {
+  auto& sb = sandbox();
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    LocalDir tools;
+    LocalDir tmp_a;
+    LocalDir tmp_b;
+    sb.as_user("printf 'v0\\n' > edc.txt");
+    auto ed = [&](const std::string& me, const std::string& other) {
+      return editor(tools, me + ".sh",
+                    "touch " + remote::shell_quote(tools / ("ready." + me)) +
+                        "\nn=0\nwhile [ ! -e " + remote::shell_quote(tools / ("ready." + other)) +
+                        " ] && [ $n -lt 3000 ]; do sleep 0.01; n=$((n+1)); done\n"
+                        "printf 'client " +
+                        me + "\\n' > \"$1\"");
+    };
+    BackgroundProcess a({EC2DL_BINARY, "edit", "~/edc.txt"},
+                        sb.ec2dl_env(with_editor(ed("a", "b"), tmp_a)));
+    BackgroundProcess b({EC2DL_BINARY, "edit", "~/edc.txt"},
+                        sb.ec2dl_env(with_editor(ed("b", "a"), tmp_b)));
+    const auto sa = a.wait(120);
+    const auto sb_status = b.wait(120);
+    ASSERT_TRUE(sa.has_value() && sb_status.has_value());
+    const auto server = sb.as_user("cat edc.txt; ls -A | grep -c ec2dl-part || true").out;
+    ASSERT_TRUE(*sa == 0 || *sb_status == 0) << a.err() << "\n" << b.err();
+    ASSERT_NE(*sa, *sb_status) << "both reported the same: " << a.err() << "\n" << b.err();
+    const bool a_won = *sa == 0;
+    const auto& winner_err = a_won ? a.err() : b.err();
+    const auto& loser_err = a_won ? b.err() : a.err();
+    const auto& loser_tmp = a_won ? tmp_b : tmp_a;
+    EXPECT_TRUE(contains(winner_err, "uploaded")) << winner_err;
+    EXPECT_EQ(server, std::string("client ") + (a_won ? "a" : "b") + "\n0\n") << a.err() << "\n"
+                                                                              << b.err();
+    EXPECT_EQ(a_won ? *sb_status : *sa, 1) << loser_err;
+    EXPECT_TRUE(contains(loser_err, "changed on the server while you were editing")) << loser_err;
+    EXPECT_TRUE(contains(loser_err, "kept at " + loser_tmp.path())) << loser_err;
+    EXPECT_EQ(local_sh("cat \"$(find . -type f)\"", loser_tmp.path()).out,
+              std::string("client ") + (a_won ? "b" : "a") + "\n");
+    if (HasFailure()) {
+      break;
+    }
+  }
+  sb.as_user("rm -f edc.txt");
+}
+
 TEST(Edit, AnUnchangedFileIsNotUploaded) {
   auto& sb = sandbox();
   LocalDir tools;

@@ -3,6 +3,7 @@
 // server. Nothing truncated may ever appear under a final name, and the next run finishes.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -213,6 +214,34 @@ TEST(Fault, AnInterruptedParallelPullKeepsItsCompletePrefix) {
   EXPECT_EQ(local_sh("sha256sum < huge; ls -A", local.path()).out,
             sb.as_user("sha256sum < pp/huge").out + "huge\n");
   sb.as_user("rm -rf pp");
+}
+
+// Killed outright (no chance to cut the partial file to a prefix), a multi-channel pull
+// resumes from the ranges it saved, not from zero.
+TEST(Fault, AParallelPullKilledWithSigkillResumes) {
+  auto& sb = sandbox();
+  sb.as_user("mkdir -p pk9 && head -c 80000000 /dev/urandom > pk9/huge");
+  LocalDir local;
+  {
+    auto client = start_ec2dl({"pull", "--bwlimit", "16M", "~/pk9/huge", "."}, local.path());
+    ASSERT_TRUE(eventually([&] {
+      return parse_size(local_sh("stat -c '%b %B' .ec2dl-part.* 2>/dev/null | head -1 | "
+                                 "awk '{print $1 * $2}'",
+                                 local.path())
+                            .out) > 30000000;
+    })) << client.err();
+    client.signal(SIGKILL);
+    client.wait(10);
+  }
+  EXPECT_EQ(local_sh("test -e huge || echo absent", local.path()).out, "absent\n");
+  auto again = sb.ec2dl({"--json", "pull", "~/pk9/huge", "."}, {.cwd = local.path()});
+  ASSERT_EQ(again.status, 0) << again.err;
+  const auto j = nlohmann::json::parse(again.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << again.out;
+  EXPECT_GT(j.value("bytes_resumed", 0), 16000000) << again.out;
+  EXPECT_EQ(local_sh("sha256sum < huge; ls -A", local.path()).out,
+            sb.as_user("sha256sum < pk9/huge").out + "huge\n");
+  sb.as_user("rm -rf pk9");
 }
 
 TEST(Fault, CtrlCStopsCleanlyWithExit130) {

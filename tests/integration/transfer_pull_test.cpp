@@ -143,6 +143,27 @@ TEST(Pull, SkipsUnchangedDeletesOnRequestAndDryRunChangesNothing) {
   sb.as_user("rm -rf ps");
 }
 
+// A local link where the server has a folder is replaced by a folder; the files seen
+// through the link live outside the destination: they are neither deleted nor said to be.
+TEST(Pull, DeleteNeverListsFilesSeenThroughALinkOutsideTheDestination) {
+  auto& sb = sandbox();
+  sb.as_user("rm -rf pk && mkdir -p pk/sub && echo server > pk/sub/a");
+  LocalDir local;
+  LocalDir outside;
+  ASSERT_EQ(local_sh("echo outside > a && echo other > b", outside.path()).status, 0);
+  ASSERT_EQ(
+      local_sh("mkdir pk && ln -s " + remote::shell_quote(outside.path()) + " pk/sub", local.path())
+          .status,
+      0);
+  auto del = sb.ec2dl({"pull", "--delete", "~/pk", "."}, {.cwd = local.path()});
+  ASSERT_EQ(del.status, 0) << del.err;
+  EXPECT_FALSE(contains(del.err, "pk/sub/a")) << del.err;
+  EXPECT_FALSE(contains(del.err, "pk/sub/b")) << del.err;
+  EXPECT_EQ(local_sh("cat a b", outside.path()).out, "outside\nother\n");
+  EXPECT_EQ(local_sh("test -L pk/sub || cat pk/sub/a", local.path()).out, "server\n");
+  sb.as_user("rm -rf pk");
+}
+
 TEST(Pull, ExcludesAndTheServersIgnoreFilesAreHonoured) {
   auto& sb = sandbox();
   sb.as_user(

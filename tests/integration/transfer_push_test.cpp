@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "transfer_util.hpp"
 
@@ -56,6 +58,44 @@ TEST(Push, TwoHundredMegabyteFileRoundTrips) {
   EXPECT_EQ(local_sh("stat -c '%s %a %Y' big.bin; ls -A", back.path()).out,
             "200000000 640 1600000000\nbig.bin\n");
   sb.as_user("rm -rf big");
+}
+
+// Two clients push different files of the same size and mtime (so the same resumable part
+// name) to one destination at once: both succeed and the file is one of the two, whole.
+TEST(Push, TwoClientsPushingOneLargeFileAtOnceBothSucceed) {
+  auto& sb = sandbox();
+  LocalDir a;
+  LocalDir b;
+  for (const auto* dir : {&a, &b}) {
+    ASSERT_EQ(local_sh("head -c 17000000 /dev/urandom > big.bin && touch -d @1600000000 big.bin",
+                       dir->path())
+                  .status,
+              0);
+  }
+  const auto sum_a = local_sh("sha256sum < big.bin", a.path()).out;
+  const auto sum_b = local_sh("sha256sum < big.bin", b.path()).out;
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    sb.as_user("rm -rf cc");
+    auto start = [&](const LocalDir& dir) {
+      std::vector<std::string> argv = {EC2DL_BINARY, "push", "big.bin", "~/cc/"};
+      RunOptions options = sb.ec2dl_env();
+      options.cwd = dir.path();
+      return std::make_unique<BackgroundProcess>(argv, options);
+    };
+    auto pa = start(a);
+    auto pb = start(b);
+    const auto sa = pa->wait(120);
+    const auto sbs = pb->wait(120);
+    EXPECT_EQ(sa, 0) << pa->err();
+    EXPECT_EQ(sbs, 0) << pb->err();
+    const auto server = sb.as_user("sha256sum < cc/big.bin; ls -A cc").out;
+    EXPECT_TRUE(server == sum_a + "big.bin\n" || server == sum_b + "big.bin\n") << server;
+    if (HasFailure()) {
+      break;
+    }
+  }
+  sb.as_user("rm -rf cc");
 }
 
 TEST(Push, UnchangedFilesAreSkipped) {

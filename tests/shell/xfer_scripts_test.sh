@@ -176,6 +176,39 @@ printf old >put/.ec2dl-part.k3.99-5
 { printf '0\n'; printf abc; } | put '~/put/v' .ec2dl-part.k3.3-6 3 644 6 '' >/dev/null
 same "put removes older parts" "$(ls -A put | grep -c k3)" 0
 
+# Concurrent clients never share a partial file: a private part of a running client
+# (PART.pPID-RANDOM) is left alone; one whose process is gone is taken back and resumed.
+printf busy >put/.ec2dl-part.k6.9-1.p$$-7
+{ printf '0\n'; printf abc; } | put '~/put/w' .ec2dl-part.k6.3-6 3 644 6 '' >/dev/null
+same "put leaves a running client's part" "$(cat put/.ec2dl-part.k6.9-1.p$$-7)" busy
+rm -f put/.ec2dl-part.k6.9-1.p$$-7
+printf hello >put/.ec2dl-part.k7.11-1.p999999999-3
+got=$({ printf '5\n'; printf ' world'; } | put '~/put/k' .ec2dl-part.k7.11-1 11 644 1 '')
+same "put takes back a dead client's part" "$got" "5 $want_hash"
+same "put resumed a dead client's part" "$(cat put/k)" "hello world"
+same "put leaves no part behind" "$(ls -A put | grep -c k7)" 0
+# Two clients at once with the same part name: both complete, each file whole.
+mkfifo put/fifo1 put/fifo2
+{ printf '0\n'; cat put/fifo1; } | put '~/put/c' .ec2dl-part.k8.6-1 6 644 1 '' >put/o1 2>&1 &
+p1=$!
+{ printf '0\n'; cat put/fifo2; } | put '~/put/c' .ec2dl-part.k8.6-1 6 644 1 '' >put/o2 2>&1 &
+p2=$!
+exec 7>put/fifo1 8>put/fifo2
+printf 'aaa' >&7
+printf 'bbb' >&8
+printf 'aaa' >&7
+exec 7>&-
+wait "$p1"
+same "put concurrent first" "$?" 0
+same "put concurrent first content" "$(cat put/c)" aaaaaa
+printf 'bbb' >&8
+exec 8>&-
+wait "$p2"
+same "put concurrent second" "$?" 0
+same "put concurrent second content" "$(cat put/c)" bbbbbb
+same "put concurrent no parts" "$(ls -A put | grep -c k8)" 0
+rm -f put/fifo1 put/fifo2 put/o1 put/o2
+
 # Expectations: a changed destination is not replaced.
 printf theirs >put/e
 { printf '0\n'; printf mine; } | put '~/put/e' .ec2dl-part.k4.4-0 4 644 now \

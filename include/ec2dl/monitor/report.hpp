@@ -34,9 +34,11 @@ struct Report {
 core::Result<Report> parse_report(std::string_view out, std::string err, std::string_view marker,
                                   std::string_view what);
 
-// One round trip: runs the script with a fresh marker and returns what it reported.
+// One round trip: runs the script with a fresh marker and returns what it reported. A
+// report larger than max_bytes is an error (memory stays bounded).
 core::Result<Report> run_report(ssh::Session& session, const remote::Script& script,
-                                const std::vector<std::string>& args, std::string_view what);
+                                const std::vector<std::string>& args, std::string_view what,
+                                std::size_t max_bytes = 64u << 20);
 
 // JSON text ending in a newline: indented when `pretty`, else one line. Bytes that are not
 // UTF-8 (a process name from the server) become U+FFFD instead of failing.

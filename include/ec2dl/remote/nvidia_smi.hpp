@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,13 +32,20 @@ struct NvidiaCsv {
   std::string_view cell(std::size_t row, std::string_view name) const;
 };
 
+// The most rows ec2dl reads from nvidia-smi: GPUs (servers have at most a few dozen) and
+// compute processes. More is an error, not a longer wait.
+inline constexpr std::size_t k_max_gpu_rows = 1024;
+inline constexpr std::size_t k_max_app_rows = 65536;
+
 // Parses CSV output with a header line. Cells are separated by ", "; a value that itself holds
 // ", " (a process name) makes a row longer than the header, and the surplus is joined back
 // into the first column named in `free_text` that the header has (else the last column). A
 // row with fewer cells than the header is not data (a message) and is skipped. Fails (kind
-// remote) only when there is no header.
+// remote) when there is no header, or more than `max_rows` data rows (time and memory stay
+// linear in the output and bounded whatever the server prints).
 core::Result<NvidiaCsv> parse_nvidia_csv(std::string_view text,
-                                         std::initializer_list<std::string_view> free_text = {});
+                                         std::initializer_list<std::string_view> free_text = {},
+                                         std::size_t max_rows = k_max_app_rows);
 
 // The number in a cell, with or without its unit: "69.85 W" -> 69.85, "81559" -> 81559,
 // "100 %" -> 100. Anything else ("[N/A]", "N/A", "[Not Supported]", "[Insufficient
@@ -79,12 +87,16 @@ struct GpuApp {
 std::vector<GpuInfo> gpus_from_csv(const NvidiaCsv& csv);
 std::vector<GpuApp> apps_from_csv(const NvidiaCsv& csv);
 
-// Shorthands: parse_nvidia_csv + *_from_csv.
+// Shorthands: parse_nvidia_csv + *_from_csv. parse_gpus fails (kind remote) when a GPU
+// index or UUID is listed twice; parse_gpu_apps keeps one row per (GPU, pid).
 core::Result<std::vector<GpuInfo>> parse_gpus(std::string_view text);
 core::Result<std::vector<GpuApp>> parse_gpu_apps(std::string_view text);
 
 // The GPU an app runs on, joined by UUID (indexes differ between tools and containers);
 // nullptr when none matches.
 const GpuInfo* gpu_of(const GpuApp& app, const std::vector<GpuInfo>& gpus);
+
+// The same join for many apps: GPU index by UUID, built once (linear, not apps x GPUs).
+std::map<std::string, const GpuInfo*, std::less<>> gpus_by_uuid(const std::vector<GpuInfo>& gpus);
 
 }  // namespace ec2dl::remote

@@ -16,6 +16,7 @@
 # uses: job_lib
 set -u
 base=$(expand_tilde "$1") sig=$2 grace=$3 escalate=$4
+check_registry "$base"
 shift 4
 
 # members SID: sets $found to "pid:start " for every process of session SID.

@@ -31,6 +31,7 @@ fail() {
 }
 check=$in_check choose_gpus=$in_choose_gpus nenv=$in_env_count
 base=$(expand_tilde "$in_base")
+check_registry "$base"
 workdir=$in_workdir log=$in_log name=$in_name display=$in_command jobscript=$in_jobscript
 wrapper=$in_wrapper script=$in_script
 case $nenv in '' | *[!0-9]*) fail "bad environment count: $nenv" ;; esac

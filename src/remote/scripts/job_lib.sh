@@ -7,6 +7,25 @@
 # uses: lib
 :
 
+# check_registry BASE: exits 1 with a message on stderr when BASE (or BASE/jobs) exists but
+# is not a folder of this user that it can read and write: a file in the way, an unreadable
+# folder, or a link to another user's folder. A missing BASE is fine (no jobs yet).
+check_registry() {
+  for reg_dir in "$1" "$1/jobs"; do
+    [ -e "$reg_dir" ] || [ -L "$reg_dir" ] || return 0
+    if [ ! -d "$reg_dir" ]; then
+      printf 'the job registry %s is not a folder; move it out of the way\n' "$reg_dir" >&2
+    elif [ ! -O "$reg_dir" ]; then
+      printf 'the job registry %s belongs to another user\n' "$reg_dir" >&2
+    elif [ ! -r "$reg_dir" ] || [ ! -w "$reg_dir" ] || [ ! -x "$reg_dir" ]; then
+      printf 'the job registry %s cannot be read or written: Permission denied\n' "$reg_dir" >&2
+    else
+      continue
+    fi
+    exit 1
+  done
+}
+
 # read_value FILE: sets $value to the first line of FILE (no fork); fails when unreadable.
 read_value() {
   value=

@@ -11,6 +11,7 @@
 # uses: job_lib
 set -u
 base=$(expand_tilde "$1")
+check_registry "$base"
 procs=$2
 shift 2
 current_boot

@@ -6,7 +6,9 @@
 #          prints the log's bytes from OFFSET on as they are written. With DIR (a job
 #          folder) it ends, status 0, once the job has ended and every byte is out; without
 #          DIR it goes on until the client goes away. Status 3: the log shrank below
-#          OFFSET (truncated or replaced); status 4: the log cannot be read.
+#          OFFSET, or the bytes before OFFSET changed (truncated or replaced, then written
+#          past OFFSET again): the client follows it again from 0; status 4: the log
+#          cannot be read.
 # LOG may start with "~/"; a relative LOG is under $HOME.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
 # uses: job_lib
@@ -22,6 +24,16 @@ size_of() {
 # emit FROM TO: the bytes in [FROM, TO).
 emit() {
   tail -c +"$(($1 + 1))" -- "$log" | head -c "$(($2 - $1))"
+}
+
+# mark_at OFF: sets $mark to the (up to) 32 bytes before OFF, in hex: a log truncated and
+# written again past OFF between two looks no longer has the bytes already sent there.
+mark_at() {
+  mark_len=32
+  [ "$1" -lt "$mark_len" ] && mark_len=$1
+  mark=
+  [ "$mark_len" -gt 0 ] || return 0
+  mark=$(emit "$(($1 - mark_len))" "$1" 2>/dev/null | od -A n -v -t x1 | tr -d ' \n')
 }
 
 case $mode in
@@ -42,6 +54,8 @@ case $mode in
     exit_on_stdin_eof $$
     trap stop_stdin_watch EXIT
     current_boot
+    mark_at "$off"
+    sent=$mark
     while :; do
       if ! size_of; then
         printf 'cannot read %s\n' "$log" >&2
@@ -49,8 +63,12 @@ case $mode in
       fi
       [ "$size" -lt "$off" ] && exit 3
       if [ "$size" -gt "$off" ]; then
+        mark_at "$off"
+        [ "$mark" = "$sent" ] || exit 3
         emit "$off" "$size"
         off=$size
+        mark_at "$off"
+        sent=$mark
         continue
       fi
       if [ -n "$dir" ]; then

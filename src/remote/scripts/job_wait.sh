@@ -6,6 +6,7 @@
 # uses: job_lib
 set -u
 base=$(expand_tilde "$1")
+check_registry "$base"
 shift
 exit_on_stdin_eof $$
 trap stop_stdin_watch EXIT
