@@ -64,7 +64,9 @@ void show_started(const core::Context& ctx, const LaunchOptions& options, const 
     } else {
       fmt::print("{}\n", util::sanitize_for_terminal(line));
       if (!options.wait) {
-        fmt::print(stderr, "ec2dl: follow it with: ec2dl tail -f {}\n", job.id);
+        fmt::print(stderr, "ec2dl: follow it with: {}\n",
+                   util::sanitize_for_terminal(
+                       ec2dl_command(ctx, {"tail", "-f", std::to_string(job.id)})));
       }
     }
   }

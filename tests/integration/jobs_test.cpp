@@ -787,5 +787,40 @@ TEST(Jobs, PsWatchWithoutAValueKeepsDrawingFrames) {
   EXPECT_GE(docs, 3);
 }
 
+// The follow-up command `run` prints repeats the server options it was given, shell-quoted:
+// pasted into a shell without EC2DL_HOST, it reaches the same server and registry, and
+// nothing in a hostile alias or path runs.
+TEST(Jobs, ThePrintedFollowCommandWorksWhenPasted) {
+  LocalDir local;
+  const std::string dir = local.path + "/it's a $(touch pwned) dir";
+  std::filesystem::create_directories(dir);
+  const std::string alias = "gpu(1){a,b}!x";  // sh would choke on it unquoted
+  auto config = read_text(sandbox().ssh_config());
+  config.replace(config.find("Host sandbox\n"), 13, "Host " + alias + "\n");
+  write_text(dir + "/config", config);
+  RunOptions o;
+  o.unset = {"EC2DL_HOST"};
+  o.cwd = local.path;
+  const auto started =
+      sandbox().ec2dl({"-F", dir + "/config", "-H", alias, "-p", std::to_string(sandbox().port()),
+                       "--remote-dir", "~/reg-paste dir", "run", "--", "echo", "pasted-ok"},
+                      o);
+  ASSERT_EQ(started.status, 0) << started.err;
+  const std::string lead = "ec2dl: follow it with: ";
+  const auto at = started.err.find(lead);
+  ASSERT_NE(at, std::string::npos) << started.err;
+  const auto end = started.err.find('\n', at);
+  const auto line = started.err.substr(at + lead.size(), end - at - lead.size());
+  EXPECT_TRUE(contains(line, "tail -f")) << line;
+
+  const std::string bin = EC2DL_BINARY;
+  o.env["PATH"] = bin.substr(0, bin.rfind('/')) + ":/usr/bin:/bin";
+  const auto pasted = run_process({"/bin/sh", "-c", line}, sandbox().ec2dl_env(o));
+  EXPECT_EQ(pasted.status, 0) << line << "\n" << pasted.err;
+  EXPECT_TRUE(contains(pasted.out, "pasted-ok")) << pasted.out;
+  EXPECT_FALSE(std::filesystem::exists(local.path + "/pwned"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/pwned"));
+}
+
 }  // namespace
 }  // namespace ec2dl::test
