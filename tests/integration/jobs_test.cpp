@@ -822,5 +822,24 @@ TEST(Jobs, ThePrintedFollowCommandWorksWhenPasted) {
   EXPECT_FALSE(std::filesystem::exists(dir + "/pwned"));
 }
 
+// An unquoted ~ reaches ec2dl as the local home: a --workdir or --python under it that the
+// server lacks fails before anything starts, with the hint to quote it.
+TEST(Jobs, AWorkdirOrPythonExpandedByTheLocalShellGetsTheQuotingHint) {
+  const Registry reg("tilde");
+  LocalDir local;
+  const auto script = local.write("x.py", "print('hi')\n");
+  const auto home = sandbox().client_home();
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"run", "--workdir", home + "/proj", "--", "true"},
+           {"run", "--python", home + "/venv/bin/python", script}}) {
+    SCOPED_TRACE(args[1]);
+    const auto r = reg.ec2dl(args);
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "your shell turned ~ into your local home folder")) << r.err;
+    EXPECT_TRUE(contains(r.err, "'~/...'")) << r.err;
+  }
+  EXPECT_EQ(reg.ps_json()["jobs"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace ec2dl::test
