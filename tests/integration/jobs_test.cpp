@@ -327,6 +327,13 @@ TEST(Jobs, JobKilledFromOutsideWithoutExitRecordIsLost) {
   const auto waited = reg.ec2dl({"wait", std::to_string(id)});
   EXPECT_EQ(waited.status, 1);
   EXPECT_NE(waited.err.find("lost"), std::string::npos) << waited.err;
+  // kill says so in one plain clause, not "(lost (its process is gone ...))".
+  const auto killed = reg.ec2dl({"kill", std::to_string(id)});
+  EXPECT_EQ(killed.status, 1);
+  EXPECT_TRUE(contains(killed.err, "job " + std::to_string(id) +
+                                       " was not running: it is lost: its process is gone"))
+      << killed.err;
+  EXPECT_FALSE(contains(killed.err, "(lost (")) << killed.err;
 }
 
 TEST(Jobs, TailFollowShowsLinesAsTheyComeAndExitsWithTheJobsStatus) {
