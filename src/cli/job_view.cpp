@@ -132,7 +132,7 @@ core::Result<int> wait_jobs(ssh::Reconnector& link, core::Context& ctx, const st
     if (global.json) {
       docs.push_back(
           {{"id", it->id},
-           {"status", remote::to_string(it->status)},
+           {"status", remote::status_word(*it)},
            {"exit_code", it->exit_code ? nlohmann::json(*it->exit_code) : nullptr},
            {"signal", it->signal ? nlohmann::json(remote::signal_name(*it->signal)) : nullptr}});
     }

@@ -765,7 +765,7 @@ TEST(Jobs, PsWatchWithoutAValueKeepsDrawingFrames) {
       30))
       << watch.out() << watch.err();
   watch.signal(SIGTERM);
-  EXPECT_EQ(watch.wait(30), 0) << watch.err();
+  EXPECT_EQ(watch.wait(30), 130) << watch.err();  // SIGTERM: interrupted
   // With --json every frame is one JSON document on one line, nothing else.
   BackgroundProcess json({EC2DL_BINARY, "--json", "ps", "--watch", "0.2"},
                          sandbox().ec2dl_env(reg.env()));
@@ -846,6 +846,21 @@ TEST(Jobs, AWorkdirOrPythonExpandedByTheLocalShellGetsTheQuotingHint) {
     EXPECT_TRUE(contains(r.err, "'~/...'")) << r.err;
   }
   EXPECT_EQ(reg.ps_json()["jobs"].size(), 0u);
+}
+
+// A job stopped with kill --signal STOP is shown as stopped (table and JSON), and as running
+// again once continued.
+TEST(Jobs, AStoppedJobIsShownAsStopped) {
+  Registry reg("stopped");
+  const long id = reg.run_q({"--", "sleep", "600"});
+  const auto sid = std::to_string(id);
+  ASSERT_EQ(reg.ec2dl({"kill", "--signal", "STOP", sid}).status, 0);
+  EXPECT_TRUE(eventually([&] { return reg.job(id)["status"] == "stopped"; })) << reg.job(id).dump();
+  const auto table = reg.ec2dl({"ps"});
+  EXPECT_TRUE(contains(table.out, "stopped")) << table.out;
+  ASSERT_EQ(reg.ec2dl({"kill", "--signal", "CONT", sid}).status, 0);
+  EXPECT_TRUE(eventually([&] { return reg.job(id)["status"] == "running"; })) << reg.job(id).dump();
+  EXPECT_EQ(reg.ec2dl({"kill", sid}).status, 0);
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
           {{"id", id},
            {"result", result},
            {"status", it == after.jobs.end() ? nlohmann::json(nullptr)
-                                             : nlohmann::json(remote::to_string(it->status))}});
+                                             : nlohmann::json(remote::status_word(*it))}});
     } else if (outcome == remote::KillOutcome::ended || outcome == remote::KillOutcome::gone) {
       fmt::print(stderr, "ec2dl: error: {}\n", line);
     } else if (!global.quiet) {
