@@ -148,6 +148,25 @@ void warn(const std::string& message) {
   fmt::print(stderr, "ec2dl: warning: {}\n", util::sanitize_for_terminal(message));
 }
 
+std::string ec2dl_command(const core::Context& ctx, const std::vector<std::string>& words) {
+  const auto& g = ctx.options();
+  std::vector<std::string> line{"ec2dl"};
+  auto add = [&](const char* flag, const std::string& value) {
+    if (!value.empty()) {
+      line.insert(line.end(), {flag, value});
+    }
+  };
+  add("-H", g.host);
+  add("-F", g.ssh_config);
+  add("-l", g.user);
+  add("-p", g.port > 0 ? std::to_string(g.port) : "");
+  add("-i", g.identity);
+  add("--known-hosts", g.known_hosts);
+  add("--remote-dir", g.remote_dir);
+  line.insert(line.end(), words.begin(), words.end());
+  return remote::shell_join(line);
+}
+
 std::string_view exit_status_table() {
   return "Exit status:\n"
          "  0     success\n"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ec2dl/cli/common.hpp"
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/follow.hpp"
 #include "ec2dl/jobs/wait.hpp"
@@ -68,8 +69,9 @@ core::Result<int> follow_job(ssh::Reconnector& link, core::Context& ctx, const s
   if (!ended) {
     if (ended.error().kind() == ErrorKind::interrupted) {
       if (!quiet) {
-        fmt::print(stderr, "ec2dl: job {} keeps running; follow it again with: ec2dl tail -f {}\n",
-                   id, id);
+        fmt::print(
+            stderr, "ec2dl: job {} keeps running; follow it again with: {}\n", id,
+            util::sanitize_for_terminal(ec2dl_command(ctx, {"tail", "-f", std::to_string(id)})));
       }
       return core::k_exit_interrupted;
     }
@@ -130,7 +132,7 @@ core::Result<int> wait_jobs(ssh::Reconnector& link, core::Context& ctx, const st
     if (global.json) {
       docs.push_back(
           {{"id", it->id},
-           {"status", remote::to_string(it->status)},
+           {"status", remote::status_word(*it)},
            {"exit_code", it->exit_code ? nlohmann::json(*it->exit_code) : nullptr},
            {"signal", it->signal ? nlohmann::json(remote::signal_name(*it->signal)) : nullptr}});
     }

@@ -8,6 +8,7 @@
 
 #include "ec2dl/cli/common.hpp"
 #include "ec2dl/cli/job_view.hpp"
+#include "ec2dl/cli/transfer_view.hpp"
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/launch.hpp"
 #include "ec2dl/transfer/send_file.hpp"
@@ -64,7 +65,9 @@ void show_started(const core::Context& ctx, const LaunchOptions& options, const 
     } else {
       fmt::print("{}\n", util::sanitize_for_terminal(line));
       if (!options.wait) {
-        fmt::print(stderr, "ec2dl: follow it with: ec2dl tail -f {}\n", job.id);
+        fmt::print(stderr, "ec2dl: follow it with: {}\n",
+                   util::sanitize_for_terminal(
+                       ec2dl_command(ctx, {"tail", "-f", std::to_string(job.id)})));
       }
     }
   }
@@ -174,7 +177,15 @@ core::Result<int> launch(const LaunchOptions& options, core::Context& ctx,
   EC2DL_TRY_ASSIGN(const auto plan, jobs::make_plan(request, jobs::launch_defaults(ctx)));
   EC2DL_TRY_ASSIGN(auto session, connect(ctx));
   const std::string base = ctx.remote_dir();
-  EC2DL_TRY_ASSIGN(const auto job, jobs::start(session, base, plan, transfer::upload_file));
+  auto started = jobs::start(session, base, plan, transfer::upload_file);
+  if (!started) {
+    // An unquoted --workdir ~/proj reaches ec2dl as this machine's home: say so.
+    const auto python = util::split(request.python, ' ');
+    return std::unexpected(with_quoting_hint(
+        started.error(),
+        {request.workdir, request.log, python.empty() ? std::string() : std::string(python[0])}));
+  }
+  const auto& job = *started;
   show_started(ctx, options, plan, job, session.target().display());
   std::fflush(stdout);
 

@@ -237,6 +237,10 @@ int job_exit_status(const JobEntry& job) {
   }
 }
 
+std::string_view status_word(const JobEntry& job) {
+  return job.status == JobStatus::running && job.stopped ? "stopped" : to_string(job.status);
+}
+
 std::string describe_status(const JobEntry& job) {
   switch (job.status) {
     case JobStatus::succeeded:
@@ -248,7 +252,7 @@ std::string describe_status(const JobEntry& job) {
     case JobStatus::lost:
       return "lost (its process is gone and left no exit record)";
     default:
-      return std::string(to_string(job.status));
+      return std::string(status_word(job));
   }
 }
 
@@ -365,6 +369,8 @@ core::Result<JobListing> parse_listing(std::string_view bytes) {
         job->missing = true;
       } else if (key == "state") {
         state = value;
+      } else if (key == "stopped") {
+        job->stopped = true;
       } else if (key == "name") {
         job->name = std::move(value);
       } else if (key == "command") {

@@ -255,6 +255,13 @@ core::Result<GpuChoice> choose_gpus(const GpuRequest& request, const GpuFacts& f
     }
     return a->index < b->index;
   });
+  if (static_cast<int>(facts.gpus.size()) < request.count) {
+    // Waiting cannot help: the server has fewer GPUs than asked for.
+    return fail(ErrorKind::not_found,
+                fmt::format("--gpu auto:{}: the server has only {} GPU{}", request.count,
+                            facts.gpus.size(), facts.gpus.size() == 1 ? "" : "s"),
+                "ask for at most that many, or use a bigger server (ec2dl gpu shows them)");
+  }
   if (static_cast<int>(free.size()) < request.count) {
     std::vector<std::string> lines;
     for (const auto& g : facts.gpus) {

@@ -18,6 +18,7 @@
 
 #include "ec2dl/core/interrupt.hpp"
 #include "ec2dl/remote/manifest.hpp"
+#include "ec2dl/remote/quote.hpp"
 #include "ec2dl/remote/script.hpp"
 #include "ec2dl/remote/scripts.hpp"
 #include "ec2dl/ssh/interactive.hpp"
@@ -214,10 +215,12 @@ core::Result<EditOutcome> edit_file(const std::function<core::Result<ssh::Sessio
 
   auto kept = [&](std::string why, ErrorKind kind = ErrorKind::transfer) {
     copy.keep();
-    return core::Error(kind, fmt::format("{}; your edited copy is kept at {}", why, copy.file()),
-                       fmt::format("compare it with the server's, then: ec2dl edit --force {}  "
-                                   "or  ec2dl push {} {}",
-                                   request.remote_path, copy.file(), request.remote_path));
+    return core::Error(
+        kind, fmt::format("{}; your edited copy is kept at {}", why, copy.file()),
+        fmt::format("compare it with the server's, then: {} edit --force {}  "
+                    "or  {} push {} {}",
+                    request.command, remote::shell_quote(request.remote_path), request.command,
+                    remote::shell_quote(copy.file()), remote::shell_quote(request.remote_path)));
   };
 
   EC2DL_TRY_ASSIGN(const int editor_status, run_editor(request.editor, copy.file(), session));

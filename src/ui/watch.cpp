@@ -422,8 +422,10 @@ int run_watch(const WatchOptions& options, const FrameFn& frame) {
     }
   }
   screen.restore();
+  // q and Ctrl-C are the normal ways out; a SIGTERM or SIGHUP stopped the watch from outside.
+  const int signal = core::interrupt_signal();
   core::clear_interrupt();
-  return core::k_exit_ok;
+  return signal == SIGTERM || signal == SIGHUP ? core::k_exit_interrupted : core::k_exit_ok;
 }
 
 }  // namespace ec2dl::ui

@@ -148,5 +148,41 @@ TEST(Guide, EveryRecipeRunsAsWritten) {
   }
 }
 
+// Usage errors a new user meets: one line in ec2dl's words (none of CLI11's own phrases),
+// a hint naming the help of the command at hand, status 2.
+TEST(Guide, UsageErrorsSpeakEc2dlsWordsAndNameTheCommandsHelp) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+    std::string help;
+  };
+  const std::vector<Case> cases = {
+      {{"kill"}, "kill: missing JOB", "ec2dl kill --help"},
+      {{"ps", "--watch", "1", "2"}, "ps: --watch takes at most 1 value, not 2", "ec2dl ps --help"},
+      {{"gpu", "--watch", "1", "2"}, "gpu: --watch takes at most 1 value", "ec2dl gpu --help"},
+      {{"edit"}, "edit: missing REMOTE_FILE", "ec2dl edit --help"},
+      {{"run", "--gpu"}, "run: --gpu needs a value", "ec2dl run --help"},
+      {{"ps", "--bogus"}, "ps: unknown option: --bogus", "ec2dl ps --help"},
+      {{"hosts"}, "hosts: give a subcommand: add, list", "ec2dl hosts --help"},
+      {{"hosts", "add"}, "hosts add: missing NAME", "ec2dl hosts add --help"},
+      {{"wait", "--timeout", "x", "1"},
+       "wait: --timeout takes a number from 0 to",
+       "ec2dl wait --help"},
+      {{"push"}, "push: nothing to send", "ec2dl push --help"},
+      {{"bogus"}, "unknown command: bogus", "ec2dl --help"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args.front());
+    const auto r = sandbox().ec2dl(c.args);
+    EXPECT_EQ(r.status, 2) << r.err;
+    EXPECT_TRUE(contains(r.err, "ec2dl: error: " + c.error)) << r.err;
+    EXPECT_TRUE(contains(r.err, "ec2dl: hint: run '" + c.help + "' for usage")) << r.err;
+    for (const char* cli11 : {"is required", "At Most", "not expected", "Value ", "subcommand is",
+                              "required but received", "1 required"}) {
+      EXPECT_FALSE(contains(r.err, cli11)) << r.err;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ec2dl::test

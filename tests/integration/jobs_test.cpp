@@ -327,6 +327,13 @@ TEST(Jobs, JobKilledFromOutsideWithoutExitRecordIsLost) {
   const auto waited = reg.ec2dl({"wait", std::to_string(id)});
   EXPECT_EQ(waited.status, 1);
   EXPECT_NE(waited.err.find("lost"), std::string::npos) << waited.err;
+  // kill says so in one plain clause, not "(lost (its process is gone ...))".
+  const auto killed = reg.ec2dl({"kill", std::to_string(id)});
+  EXPECT_EQ(killed.status, 1);
+  EXPECT_TRUE(contains(killed.err, "job " + std::to_string(id) +
+                                       " was not running: it is lost: its process is gone"))
+      << killed.err;
+  EXPECT_FALSE(contains(killed.err, "(lost (")) << killed.err;
 }
 
 TEST(Jobs, TailFollowShowsLinesAsTheyComeAndExitsWithTheJobsStatus) {
@@ -808,7 +815,7 @@ TEST(Jobs, PsWatchWithoutAValueKeepsDrawingFrames) {
       30))
       << watch.out() << watch.err();
   watch.signal(SIGTERM);
-  EXPECT_EQ(watch.wait(30), 0) << watch.err();
+  EXPECT_EQ(watch.wait(30), 130) << watch.err();  // SIGTERM: interrupted
   // With --json every frame is one JSON document on one line, nothing else.
   BackgroundProcess json({EC2DL_BINARY, "--json", "ps", "--watch", "0.2"},
                          sandbox().ec2dl_env(reg.env()));
@@ -835,6 +842,75 @@ TEST(Jobs, PsWatchWithoutAValueKeepsDrawingFrames) {
     pos = end + 1;
   }
   EXPECT_GE(docs, 3);
+}
+
+// The follow-up command `run` prints repeats the server options it was given, shell-quoted:
+// pasted into a shell without EC2DL_HOST, it reaches the same server and registry, and
+// nothing in a hostile alias or path runs.
+TEST(Jobs, ThePrintedFollowCommandWorksWhenPasted) {
+  LocalDir local;
+  const std::string dir = local.path + "/it's a $(touch pwned) dir";
+  std::filesystem::create_directories(dir);
+  const std::string alias = "gpu(1){a,b}!x";  // sh would choke on it unquoted
+  auto config = read_text(sandbox().ssh_config());
+  config.replace(config.find("Host sandbox\n"), 13, "Host " + alias + "\n");
+  write_text(dir + "/config", config);
+  RunOptions o;
+  o.unset = {"EC2DL_HOST"};
+  o.cwd = local.path;
+  const auto started =
+      sandbox().ec2dl({"-F", dir + "/config", "-H", alias, "-p", std::to_string(sandbox().port()),
+                       "--remote-dir", "~/reg-paste dir", "run", "--", "echo", "pasted-ok"},
+                      o);
+  ASSERT_EQ(started.status, 0) << started.err;
+  const std::string lead = "ec2dl: follow it with: ";
+  const auto at = started.err.find(lead);
+  ASSERT_NE(at, std::string::npos) << started.err;
+  const auto end = started.err.find('\n', at);
+  const auto line = started.err.substr(at + lead.size(), end - at - lead.size());
+  EXPECT_TRUE(contains(line, "tail -f")) << line;
+
+  const std::string bin = EC2DL_BINARY;
+  o.env["PATH"] = bin.substr(0, bin.rfind('/')) + ":/usr/bin:/bin";
+  const auto pasted = run_process({"/bin/sh", "-c", line}, sandbox().ec2dl_env(o));
+  EXPECT_EQ(pasted.status, 0) << line << "\n" << pasted.err;
+  EXPECT_TRUE(contains(pasted.out, "pasted-ok")) << pasted.out;
+  EXPECT_FALSE(std::filesystem::exists(local.path + "/pwned"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/pwned"));
+}
+
+// An unquoted ~ reaches ec2dl as the local home: a --workdir or --python under it that the
+// server lacks fails before anything starts, with the hint to quote it.
+TEST(Jobs, AWorkdirOrPythonExpandedByTheLocalShellGetsTheQuotingHint) {
+  const Registry reg("tilde");
+  LocalDir local;
+  const auto script = local.write("x.py", "print('hi')\n");
+  const auto home = sandbox().client_home();
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"run", "--workdir", home + "/proj", "--", "true"},
+           {"run", "--python", home + "/venv/bin/python", script}}) {
+    SCOPED_TRACE(args[1]);
+    const auto r = reg.ec2dl(args);
+    EXPECT_EQ(r.status, 1) << r.err;
+    EXPECT_TRUE(contains(r.err, "your shell turned ~ into your local home folder")) << r.err;
+    EXPECT_TRUE(contains(r.err, "'~/...'")) << r.err;
+  }
+  EXPECT_EQ(reg.ps_json()["jobs"].size(), 0u);
+}
+
+// A job stopped with kill --signal STOP is shown as stopped (table and JSON), and as running
+// again once continued.
+TEST(Jobs, AStoppedJobIsShownAsStopped) {
+  Registry reg("stopped");
+  const long id = reg.run_q({"--", "sleep", "600"});
+  const auto sid = std::to_string(id);
+  ASSERT_EQ(reg.ec2dl({"kill", "--signal", "STOP", sid}).status, 0);
+  EXPECT_TRUE(eventually([&] { return reg.job(id)["status"] == "stopped"; })) << reg.job(id).dump();
+  const auto table = reg.ec2dl({"ps"});
+  EXPECT_TRUE(contains(table.out, "stopped")) << table.out;
+  ASSERT_EQ(reg.ec2dl({"kill", "--signal", "CONT", sid}).status, 0);
+  EXPECT_TRUE(eventually([&] { return reg.job(id)["status"] == "running"; })) << reg.job(id).dump();
+  EXPECT_EQ(reg.ec2dl({"kill", sid}).status, 0);
 }
 
 }  // namespace

@@ -19,8 +19,9 @@ constexpr const char* k_home = "\x1b[H";
 constexpr const char* k_h100 = "NVIDIA H100 80GB HBM3";
 constexpr const char* k_busiest = "BUSIEST (CPU)";
 
-void expect_clean_watch(const PtyRun& r, const std::string& content) {
-  EXPECT_EQ(r.status, "0\n") << r.screen.substr(0, 3000);
+void expect_clean_watch(const PtyRun& r, const std::string& content,
+                        const std::string& status = "0\n") {
+  EXPECT_EQ(r.status, status) << r.screen.substr(0, 3000);
   // At least two frames, each drawn from the top of the alternate screen.
   EXPECT_GE(count(r.screen, k_home), 2u) << r.screen.substr(0, 3000);
   EXPECT_GE(count(r.screen, content), 2u) << r.screen.substr(0, 3000);
@@ -114,20 +115,27 @@ TEST(Watch, PsOnATerminal) {
   EXPECT_NE(r.screen.find("ec2dl ps - "), std::string::npos);
 }
 
-TEST(Watch, SigtermRestoresTheTerminal) {
+// q and Ctrl-C are a watch's normal ways out (0); SIGTERM and SIGHUP interrupt it (130).
+TEST(Watch, SigtermRestoresTheTerminalAndExits130) {
   const auto r = run_in_pty({"gpu", "--watch", "0.5"}, "", {}, SIGTERM);
-  expect_clean_watch(r, k_h100);
+  expect_clean_watch(r, k_h100, "130\n");
+}
+
+TEST(Watch, SighupRestoresTheTerminalAndExits130) {
+  const auto r = run_in_pty({"top", "--watch", "1"}, "", {}, SIGHUP);
+  expect_clean_watch(r, k_busiest, "130\n");
 }
 
 // Runs a piped watch until `enough` holds for its output, then interrupts it (Ctrl-C in a
 // pipeline); the output and the status it ended with.
 ProcessResult interrupt_when(const std::vector<std::string>& args,
-                             const std::function<bool(const std::string&)>& enough) {
+                             const std::function<bool(const std::string&)>& enough,
+                             int sig = SIGINT) {
   std::vector<std::string> argv = {EC2DL_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
   BackgroundProcess watch(argv, sandbox().ec2dl_env());
   EXPECT_TRUE(eventually([&] { return enough(watch.out()); })) << watch.out() << watch.err();
-  watch.signal(SIGINT);
+  watch.signal(sig);
   ProcessResult r;
   r.status = watch.wait(60).value_or(-1);
   r.out = watch.out();
@@ -146,6 +154,18 @@ TEST(Watch, PipedFramesHaveTimestamps) {
     EXPECT_GE(count(r.out, "\n\n--- "), 1u) << r.out.substr(0, 2000);
     EXPECT_EQ(r.out.find("\x1b"), std::string::npos);  // no escape sequences in a log
     EXPECT_NE(r.out.find(" ec2dl " + command + " - "), std::string::npos);
+  }
+}
+
+TEST(Watch, SigtermAndSighupEndEveryWatchWithStatus130) {
+  for (const std::string command : {"gpu", "top", "ps"}) {
+    for (const int sig : {SIGTERM, SIGHUP}) {
+      SCOPED_TRACE(command + " signal " + std::to_string(sig));
+      const auto r = interrupt_when(
+          {command, "--watch", "0.5"},
+          [](const std::string& out) { return count(out, "--- ") >= 1; }, sig);
+      EXPECT_EQ(r.status, 130) << r.err;
+    }
   }
 }
 

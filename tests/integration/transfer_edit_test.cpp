@@ -300,5 +300,46 @@ TEST(Edit, RemoteModeRunsTheServersEditorInATerminal) {
   sb.as_user("rm -f .bashrc ed.sh rf.txt", true);
 }
 
+// The conflict's hint names commands that work when pasted: the path quoted (an unquoted
+// ~/ would be expanded here), the server options repeated.
+TEST(Edit, TheConflictHintsCommandsWorkWhenPasted) {
+  auto& sb = sandbox();
+  LocalDir tools;
+  LocalDir tmp;
+  sb.as_user("printf 'v1\\n' > ed9.txt");
+  const auto ed = editor(tools, "race9.sh",
+                         "runuser -u " + sb.user() + " -- sh -c \"printf 'theirs\\\\n' > " +
+                             sb.home() + "/ed9.txt\"\nprintf 'mine\\n' >> \"$1\"");
+  auto options = with_editor(ed, tmp);
+  options.unset.push_back("EC2DL_HOST");
+  auto r = sb.ec2dl({"-H", "sandbox", "edit", "~/ed9.txt"}, options);
+  ASSERT_EQ(r.status, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "ec2dl -H sandbox edit --force '~/ed9.txt'")) << r.err;
+  const std::string lead = "  or  ";
+  const auto at = r.err.find(lead);
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const auto push = r.err.substr(at + lead.size(), r.err.find('\n', at) - at - lead.size());
+  const std::string bin = EC2DL_BINARY;
+  auto env = sb.ec2dl_env(options);
+  env.env["PATH"] = bin.substr(0, bin.rfind('/')) + ":/usr/bin:/bin";
+  const auto pasted = run_process({"/bin/sh", "-c", push}, env);
+  EXPECT_EQ(pasted.status, 0) << push << "\n" << pasted.err;
+  EXPECT_EQ(sb.as_user("cat ed9.txt").out, "v1\nmine\n");
+}
+
+// Without VISUAL or EDITOR, edit would start vi: with no terminal it refuses, as login does,
+// before connecting.
+TEST(Edit, ViWithoutATerminalIsRefused) {
+  LocalDir tmp;
+  RunOptions options;
+  options.env["TMPDIR"] = tmp.path();
+  const auto r = sandbox().ec2dl({"edit", "~/ed10.txt"}, options);
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "edit needs a terminal")) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(count(r.err, "\n"), 2u) << r.err;
+  EXPECT_EQ(local_sh("ls -A", tmp.path()).out, "");
+}
+
 }  // namespace
 }  // namespace ec2dl::test

@@ -362,6 +362,16 @@ TEST(JobGpu, AutoSkipsBusyGpusAndGpusOfRunningJobs) {
             "job 8");
 }
 
+// More GPUs than the server has: waiting for a job cannot help, and the message says so.
+TEST(JobGpu, AutoAskingForMoreGpusThanTheServerHasSaysHowManyItHas) {
+  const auto facts = parse_gpu_facts(facts_text("4x-h100"));
+  auto nine = choose_gpus(*parse_gpu_spec("auto:9"), facts);
+  ASSERT_FALSE(nine.has_value());
+  EXPECT_EQ(nine.error().exit_code(), 1);
+  EXPECT_EQ(nine.error().message(), "--gpu auto:9: the server has only 4 GPUs");
+  EXPECT_EQ(nine.error().hint().find("wait"), std::string::npos) << nine.error().hint();
+}
+
 TEST(JobGpu, ExplicitGpusMustExist) {
   const auto facts = parse_gpu_facts(facts_text("4x-h100"));
   auto two = choose_gpus(*parse_gpu_spec("2"), facts);

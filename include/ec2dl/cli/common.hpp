@@ -38,6 +38,11 @@ int report_all(const std::vector<core::Error>& errors);
 // Prints a warning or notice on stderr ("ec2dl: warning: ...").
 void warn(const std::string& message);
 
+// A command line to print for the user to paste: "ec2dl", the server and registry options this
+// invocation was given (-H, -F, -p, -i, -l, --known-hosts, --remote-dir), then `words`, each
+// word shell-quoted, so it reaches the same server and jobs when pasted into a shell.
+std::string ec2dl_command(const core::Context& ctx, const std::vector<std::string>& words);
+
 // The exit status table shown by --help and in the README.
 std::string_view exit_status_table();
 

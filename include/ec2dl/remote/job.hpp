@@ -79,6 +79,7 @@ std::string_view to_string(JobStatus status);
 struct JobEntry {
   std::int64_t id = 0;
   bool missing = false;  // no such folder
+  bool stopped = false;  // running, but its process is stopped by a signal (SIGSTOP, SIGTSTP)
   JobStatus status = JobStatus::lost;
   std::optional<int> exit_code;     // succeeded, failed
   std::optional<int> signal;        // killed: the signal number
@@ -132,6 +133,10 @@ void apply_exit_status(JobEntry& job, int status);
 
 // The exit status ec2dl returns for an ended job: its code, 128+N for signal N, 1 when lost.
 int job_exit_status(const JobEntry& job);
+
+// The status shown in ps and JSON: to_string(job.status), or "stopped" for a running job
+// whose process is stopped.
+std::string_view status_word(const JobEntry& job);
 
 // "ended with 3", "killed by TERM", "lost": for messages.
 std::string describe_status(const JobEntry& job);

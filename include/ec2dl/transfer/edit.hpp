@@ -9,10 +9,11 @@
 namespace ec2dl::transfer {
 
 struct EditRequest {
-  std::string remote_path;  // as typed; a leading "~/" is the server's home
-  std::string editor;       // a shell command line: $VISUAL, $EDITOR or "vi"
-  bool force = false;       // upload even if the file changed on the server meanwhile
-  std::string temp_dir;     // where the private copy goes ($TMPDIR or /tmp when empty)
+  std::string remote_path;        // as typed; a leading "~/" is the server's home
+  std::string editor;             // a shell command line: $VISUAL, $EDITOR or "vi"
+  bool force = false;             // upload even if the file changed on the server meanwhile
+  std::string temp_dir;           // where the private copy goes ($TMPDIR or /tmp when empty)
+  std::string command = "ec2dl";  // how hints name ec2dl (with the server options given)
 };
 
 struct EditOutcome {

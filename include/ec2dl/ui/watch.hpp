@@ -34,13 +34,13 @@ struct WatchOptions {
 // Produces one frame of text (ending in '\n'); may use colours when options.color.
 using FrameFn = std::function<core::Result<std::string>()>;
 
-// Shows a frame every interval until q, Ctrl-C or SIGTERM (exit status 0), or a fatal error
-// (options.report's status). On a terminal: the alternate screen, redrawn in place without
-// scrolling or flicker (lines cut to the width, the frame cut to the height), a header with
-// the title, the time and the interval, keys read without echo, and the terminal restored
-// on every way out. Not a terminal: each frame after a blank line and a timestamp line, so
-// it can be logged (or, with `bare`, the frames alone); a reader that goes away (EPIPE) ends
-// the watch with status 0.
+// Shows a frame every interval until q or Ctrl-C (exit status 0), SIGTERM or SIGHUP (130,
+// interrupted), or a fatal error (options.report's status). On a terminal: the alternate screen,
+// redrawn in place without scrolling or flicker (lines cut to the width, the frame cut to the
+// height), a header with the title, the time and the interval, keys read without echo, and the
+// terminal restored on every way out. Not a terminal: each frame after a blank line and a timestamp
+// line, so it can be logged (or, with `bare`, the frames alone); a reader that goes away (EPIPE)
+// ends the watch with status 0.
 int run_watch(const WatchOptions& options, const FrameFn& frame);
 
 // The building blocks of run_watch, pure, for tests.

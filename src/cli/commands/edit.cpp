@@ -60,9 +60,17 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
     request.editor = ctx.env().get("EDITOR").value_or("");
   }
   if (util::trim(request.editor).empty()) {
+    // vi without a terminal would fill the output with escape codes and never return.
+    if (!ctx.stdin_tty() || !ctx.stdout_tty()) {
+      return core::fail(ErrorKind::usage,
+                        "edit needs a terminal for vi: stdin and stdout must be a tty",
+                        "run it from an interactive shell, or set EDITOR to an editor that "
+                        "opens its own window (EDITOR='code --wait')");
+    }
     request.editor = "vi";
   }
   request.temp_dir = ctx.env().get("TMPDIR").value_or("");
+  request.command = ec2dl_command(ctx, {});
   auto outcome = transfer::edit_file([&ctx]() { return connect(ctx); }, request);
   if (!outcome) {
     return core::fail(with_quoting_hint(outcome.error(), {options.path}));

@@ -78,17 +78,19 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
                                  [&](const remote::JobEntry& j) { return j.id == id; });
     const std::string now =
         it == after.jobs.end() ? std::string("unknown") : remote::describe_status(*it);
+    // Why it was not running, as one clause: "it had failed with exit code 1", "it is lost:
+    // its process is gone and left no exit record".
+    const std::string why = it != after.jobs.end() && it->status == remote::JobStatus::lost
+                                ? "it is lost: its process is gone and left no exit record"
+                            : it == after.jobs.end() ? "its state is unknown"
+                                                     : "it had " + now;
     std::string line;
     std::string result;
     switch (outcome) {
       case remote::KillOutcome::ended:
-        result = "not-running";
-        line = fmt::format("job {} was not running: it had {}", id, now);
-        status = core::k_exit_failed;
-        break;
       case remote::KillOutcome::gone:
         result = "not-running";
-        line = fmt::format("job {} was not running ({})", id, now);
+        line = fmt::format("job {} was not running: {}", id, why);
         status = core::k_exit_failed;
         break;
       case remote::KillOutcome::signalled:
@@ -107,7 +109,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
           {{"id", id},
            {"result", result},
            {"status", it == after.jobs.end() ? nlohmann::json(nullptr)
-                                             : nlohmann::json(remote::to_string(it->status))}});
+                                             : nlohmann::json(remote::status_word(*it))}});
     } else if (outcome == remote::KillOutcome::ended || outcome == remote::KillOutcome::gone) {
       fmt::print(stderr, "ec2dl: error: {}\n", line);
     } else if (!global.quiet) {

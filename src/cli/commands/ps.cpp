@@ -132,13 +132,12 @@ std::string render_table(const remote::JobListing& listing,
                    {"LOG"}});
   for (const auto& job : jobs) {
     const auto rt = runtime(listing, job);
-    table.add_row({std::to_string(job.id), job.name.empty() ? "-" : job.name,
-                   ui::Cell(std::string(remote::to_string(job.status)), status_color(job.status)),
-                   exit_cell(job), job.gpus.empty() ? "-" : job.gpus,
-                   job.pid ? std::to_string(*job.pid) : "-",
-                   job.started ? util::local_time(*job.started) : "-",
-                   rt ? util::format_duration(*rt) : "-", job.command,
-                   remote::home_relative(job.log, listing.home)});
+    table.add_row(
+        {std::to_string(job.id), job.name.empty() ? "-" : job.name,
+         ui::Cell(std::string(remote::status_word(job)), status_color(job.status)), exit_cell(job),
+         job.gpus.empty() ? "-" : job.gpus, job.pid ? std::to_string(*job.pid) : "-",
+         job.started ? util::local_time(*job.started) : "-", rt ? util::format_duration(*rt) : "-",
+         job.command, remote::home_relative(job.log, listing.home)});
   }
   if (table.rows() > 0) {
     out += table.render(color, width);
@@ -177,7 +176,7 @@ std::string render_json(const remote::JobListing& listing,
     list.push_back(
         {{"id", job.id},
          {"name", job.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(job.name)},
-         {"status", remote::to_string(job.status)},
+         {"status", remote::status_word(job)},
          {"exit_code", job.exit_code ? nlohmann::json(*job.exit_code) : nullptr},
          {"signal", job.signal ? nlohmann::json(remote::signal_name(*job.signal)) : nullptr},
          {"gpus", gpus_json(job.gpus)},

@@ -13,7 +13,7 @@ void setup(CLI::App& app, Options& options) {
       "  ec2dl run train.py --epochs 10        push train.py, run it detached with python3\n"
       "  ec2dl run --gpu auto -f train.py      pick a free GPU, then follow the log\n"
       "  ec2dl run --gpu 0,1 --name big train.py\n"
-      "  ec2dl run --no-push --workdir ~/proj scripts/eval.sh\n"
+      "  ec2dl run --no-push --workdir '~/proj' scripts/eval.sh\n"
       "  ec2dl run -- nvidia-smi dmon -c 60\n"
       "  id=$(ec2dl run -q train.py) && ec2dl wait \"$id\" && ec2dl pull ...\n"
       "Prints the job id (only the id with -q). The job survives logout, SIGHUP and a lost\n"

@@ -36,6 +36,10 @@ one() {
   fi
   job_state "$d"
   printf '%s\0%s\0' state "$state"
+  # A running job whose process was stopped by a signal (kill --signal STOP, Ctrl-Z).
+  if [ "$state" = running ] && read_value "$d/pid" && proc_stat "$value"; then
+    case $proc_state in T | t) printf '%s\0%s\0' stopped 1 ;; esac
+  fi
   text name "$d/name" 1024
   text command "$d/command" 65536
   text workdir "$d/workdir" 4096
