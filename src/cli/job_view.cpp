@@ -13,6 +13,7 @@
 #include "ec2dl/jobs/wait.hpp"
 #include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/util/fs.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli {
@@ -146,7 +147,7 @@ core::Result<int> wait_jobs(ssh::Reconnector& link, core::Context& ctx, const st
     }
   }
   if (global.json) {
-    fmt::print("{}\n", nlohmann::json{{"jobs", docs}}.dump());
+    fmt::print("{}\n", util::json_text(nlohmann::json{{"jobs", docs}}));
   }
   return status;
 }

@@ -12,6 +12,7 @@
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/launch.hpp"
 #include "ec2dl/transfer/send_file.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli {
@@ -51,7 +52,7 @@ void show_started(const core::Context& ctx, const LaunchOptions& options, const 
                           {"name", name.empty() ? nlohmann::json(nullptr) : nlohmann::json(name)},
                           {"workdir", job.workdir},
                           {"command", remote::display_command(plan.spec)}};
-    fmt::print("{}\n", doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    fmt::print("{}\n", util::json_text(doc));
   } else if (global.quiet) {
     if (!options.follow) {
       fmt::print("{}\n", job.id);  // with -f, stdout is the log

@@ -13,6 +13,7 @@
 #include "ec2dl/ui/table.hpp"
 #include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/util/fs.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli {
@@ -203,7 +204,7 @@ nlohmann::json summary_json(const transfer::Summary& s) {
 int report_outcome(const transfer::Summary& summary, const core::Context& ctx) {
   const bool quiet = ctx.options().quiet;
   if (ctx.options().json) {
-    fmt::print("{}\n", summary_json(summary).dump());
+    fmt::print("{}\n", util::json_text(summary_json(summary)));
   } else if (summary.dry_run) {
     for (const auto& line : plan_lines(summary.plan)) {
       fmt::print("{}\n", line);

@@ -5,6 +5,7 @@
 #include <random>
 
 #include "ec2dl/ssh/channel.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::monitor {
@@ -44,7 +45,7 @@ core::Result<Report> run_report(ssh::Session& session, const remote::Script& scr
 }
 
 std::string json_text(const nlohmann::json& value, bool pretty) {
-  return value.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return util::json_text(value, pretty ? 2 : -1) + "\n";
 }
 
 nlohmann::json job_id_json(const std::string& id) {

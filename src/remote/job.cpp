@@ -120,11 +120,23 @@ core::Result<void> check_job_name(std::string_view name) {
     return fail(ErrorKind::usage, fmt::format("--name {}: a name cannot be all digits", name),
                 "digits name job ids; add a letter");
   }
-  for (const unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f || c == '/') {
+  for (std::size_t i = 0; i < name.size();) {
+    const auto cp = util::decode_utf8(name, i);
+    if (!cp) {
+      return fail(ErrorKind::usage, "--name: the name is not valid UTF-8");
+    }
+    const auto c = cp->value;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '/') {
       return fail(ErrorKind::usage,
                   "--name: control characters and '/' are not allowed in a job name");
     }
+    if (util::is_bidi_control(c)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--name: the bidirectional control U+{:04X} is not allowed in a "
+                              "job name (it would reorder tables and logs)",
+                              c));
+    }
+    i += cp->length;
   }
   return core::ok();
 }

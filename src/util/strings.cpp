@@ -127,15 +127,12 @@ std::optional<double> parse_double(std::string_view s) {
   return value;
 }
 
-namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is not valid.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
+std::optional<CodePoint> decode_utf8(std::string_view s, std::size_t i) {
   const auto c = static_cast<unsigned char>(s[i]);
   std::size_t len = 0;
   std::uint32_t min = 0;
   if (c < 0x80) {
-    return 1;
+    return CodePoint{c, 1};
   } else if ((c & 0xE0) == 0xC0) {
     len = 2;
     min = 0x80;
@@ -146,30 +143,29 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
     len = 4;
     min = 0x10000;
   } else {
-    return 0;
+    return std::nullopt;
   }
   if (i + len > s.size()) {
-    return 0;
+    return std::nullopt;
   }
   std::uint32_t cp = c & (0xFF >> (len + 1));
   for (std::size_t k = 1; k < len; ++k) {
     const auto cc = static_cast<unsigned char>(s[i + k]);
     if ((cc & 0xC0) != 0x80) {
-      return 0;
+      return std::nullopt;
     }
     cp = (cp << 6) | (cc & 0x3F);
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
+    return std::nullopt;
   }
-  // C1 controls (U+0080..U+009F) are terminal controls too.
-  if (cp >= 0x80 && cp <= 0x9F) {
-    return 0;
-  }
-  return len;
+  return CodePoint{cp, len};
 }
 
-}  // namespace
+bool is_bidi_control(std::uint32_t cp) {
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
 
 std::string sanitize_for_terminal(std::string_view s, bool keep_tab) {
   std::string out;
@@ -182,14 +178,42 @@ std::string sanitize_for_terminal(std::string_view s, bool keep_tab) {
       ++i;
       continue;
     }
-    const auto len = utf8_sequence_length(s, i);
-    if (len == 0) {
+    const auto cp = decode_utf8(s, i);
+    // C1 controls (U+0080..U+009F) drive terminals too; the bidi embeddings, overrides and
+    // isolates reorder the rest of the row. The marks (U+200E, ...) only nudge neutral
+    // characters and stay.
+    if (!cp || (cp->value >= 0x80 && cp->value <= 0x9F) ||
+        (cp->value >= 0x202A && cp->value <= 0x202E) ||
+        (cp->value >= 0x2066 && cp->value <= 0x2069)) {
       out += '?';
-      ++i;
+      i += cp ? cp->length : 1;
       continue;
     }
-    out.append(s.substr(i, len));
-    i += len;
+    out.append(s.substr(i, cp->length));
+    i += cp->length;
+  }
+  return out;
+}
+
+std::string sanitize_text_for_terminal(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t start = 0;
+  while (start < s.size()) {
+    auto end = s.find('\n', start);
+    const bool newline = end != std::string_view::npos;
+    if (!newline) {
+      end = s.size();
+    }
+    auto line = s.substr(start, end - start);
+    if (newline && line.ends_with('\r')) {
+      line.remove_suffix(1);
+    }
+    out += sanitize_for_terminal(line, true);
+    if (newline) {
+      out += '\n';
+    }
+    start = end + 1;
   }
   return out;
 }

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ec2dl/util/strings.hpp"
+#include "monitor_support.hpp"
 #include "support/sandbox.hpp"
 
 namespace ec2dl::test {
@@ -246,6 +248,79 @@ TEST(HostileServer, NvidiaSmiWarningsOnStderrAreNotReadAsCsv) {
   EXPECT_EQ(run.status, 0) << run.err;
   EXPECT_EQ(gpu.status, 0) << gpu.err;
   EXPECT_EQ(nlohmann::json::parse(gpu.out, nullptr, false)["gpus"].size(), 4u) << gpu.out;
+}
+
+// `gpu --raw` on a terminal: nvidia-smi's bytes could retitle the window, write the
+// clipboard (OSC 52) or clear the screen; they are made inert as everywhere else. Through a
+// pipe the bytes pass unchanged, as `ssh host nvidia-smi` would give them.
+TEST(HostileServer, GpuRawOnATerminalMakesControlSequencesInert) {
+  auto& sb = sandbox();
+  const auto state = sb.gpu_state();
+  const std::string evil =
+      "\x1b]0;owned\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J\xc2\x9b"
+      "31mGPU-TABLE\r\n";
+  write_text(state + "/table.txt", "Thu Dec  3\n" + evil + "| 0  H100 |\n");
+  const auto piped = sb.ec2dl({"gpu", "--raw"});
+  ASSERT_EQ(piped.status, 0) << piped.err;
+  EXPECT_NE(piped.out.find(evil), std::string::npos) << piped.out;
+
+  const auto pty = run_in_pty({"gpu", "--raw"}, "", {.text = "H100", .times = 1});
+  EXPECT_EQ(util::trim(pty.status), "0") << pty.screen;
+  EXPECT_NE(pty.screen.find("GPU-TABLE"), std::string::npos) << pty.screen;
+  EXPECT_NE(pty.screen.find("| 0  H100 |"), std::string::npos) << pty.screen;
+  for (const std::string bad : {"\x1b]", "\x1b[2J", "\xc2\x9b", "\x07"}) {
+    EXPECT_EQ(pty.screen.find(bad), std::string::npos) << pty.screen;
+  }
+  sb.set_gpu_state("4x-h100");
+}
+
+// A C1 control (U+009B, a one-character CSI) and the bidi override U+202E: JSON writes both
+// as \u escapes; tables and tail replace them; a name holding one is refused at `run`.
+TEST(HostileServer, C1AndBidiControlsAreEscapedInJsonAndReplacedOnScreen) {
+  auto& sb = sandbox();
+  const std::string csi =
+      "\xc2\x9b"
+      "31m";
+  const std::string rlo = "\xe2\x80\xae";
+  const auto started = sb.ec2dl({"run", "-q", "--wait", "--name", "evil-c1", "--", "printf",
+                                 "%s\\n", "log" + csi + "x" + rlo + "cod.exe"});
+  ASSERT_EQ(started.status, 0) << started.err;
+  for (const auto& bad : {"a" + rlo + "b", "a" + csi,
+                          std::string("a\xe2\x81\xa6"
+                                      "b"),
+                          std::string("a\xff"
+                                      "b")}) {
+    const auto refused = sb.ec2dl({"run", "--name", bad, "--", "true"});
+    EXPECT_EQ(refused.status, 2) << refused.err;
+    EXPECT_EQ(refused.err.find(rlo), std::string::npos) << refused.err;
+    EXPECT_EQ(refused.err.find("\xc2\x9b"), std::string::npos) << refused.err;
+  }
+  // The server can still write such a name itself.
+  const auto ps_json = sb.ec2dl({"--json", "ps"});
+  ASSERT_EQ(ps_json.status, 0) << ps_json.err;
+  const auto id = parse_json(ps_json.out)["jobs"].back()["id"].get<int>();
+  sb.as_user("printf 'n%s1%s2' '" + csi + "' '" + rlo + "' > .ec2dl/jobs/" + std::to_string(id) +
+             "/name");
+
+  const auto json = sb.ec2dl({"--json", "ps", std::to_string(id)});
+  ASSERT_EQ(json.status, 0) << json.err;
+  EXPECT_EQ(json.out.find("\xc2\x9b"), std::string::npos) << json.out;
+  EXPECT_EQ(json.out.find(rlo), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\\u009b"), std::string::npos) << json.out;
+  EXPECT_NE(json.out.find("\\u202e"), std::string::npos) << json.out;
+  const auto doc = parse_json(json.out);
+  EXPECT_EQ(doc["jobs"][0]["name"], "n" + csi + "1" + rlo + "2");  // the same text, escaped
+
+  const auto table = sb.ec2dl({"ps", std::to_string(id)});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_EQ(table.out.find("\xc2\x9b"), std::string::npos) << table.out;
+  EXPECT_EQ(table.out.find(rlo), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("n?31m1?2"), std::string::npos) << table.out;
+
+  const auto tail = sb.ec2dl({"tail", std::to_string(id)});
+  ASSERT_EQ(tail.status, 0) << tail.err;
+  EXPECT_EQ(tail.out.find(rlo), std::string::npos) << tail.out;
+  EXPECT_NE(tail.out.find("log?31mx?cod.exe"), std::string::npos) << tail.out;
 }
 
 }  // namespace

@@ -486,10 +486,11 @@ TEST(JobLog, EscapeSequencesAndControlsAreRemoved) {
             "a\tbc\n");
   EXPECT_EQ(filter_all(LogFilter::Mode::lines, "abc\b\bX\n"), "aX\n");
   EXPECT_EQ(filter_all(LogFilter::Mode::lines, "bad \xff\xfe byte\n"), "bad ?? byte\n");
+  // A C1 control (U+009B, two bytes in UTF-8) is one character: one '?'.
   EXPECT_EQ(filter_all(LogFilter::Mode::lines,
                        "\xc2\x9b"
                        "31m\n"),
-            "??31m\n");  // C1 CSI
+            "?31m\n");  // C1 CSI
   // An unterminated OSC ends with its line.
   EXPECT_EQ(filter_all(LogFilter::Mode::lines, "a\x1b]0;never ends\nb\n"), "a\nb\n");
 }

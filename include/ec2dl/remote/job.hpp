@@ -65,7 +65,8 @@ struct LaunchResult {
 };
 core::Result<LaunchResult> parse_launch_output(std::string_view bytes);
 
-// A job name: 1..100 printable characters, no '/', and not all digits (those are ids).
+// A job name: 1..100 bytes of valid UTF-8 with no control character (C0, C1, DEL), no
+// bidirectional control (util::is_bidi_control) and no '/', and not all digits (those are ids).
 core::Result<void> check_job_name(std::string_view name);
 // An environment word "K=V": K is a valid variable name.
 core::Result<void> check_env_word(std::string_view word);

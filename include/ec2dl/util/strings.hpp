@@ -21,9 +21,27 @@ std::optional<std::uint64_t> parse_uint(std::string_view s);
 // Parses a whole string as a finite decimal number ("69.85"); nullopt otherwise.
 std::optional<double> parse_double(std::string_view s);
 
-// Replaces C0/C1 control characters and DEL (and invalid UTF-8 bytes) with '?', keeping
-// tabs when keep_tab is set, so text from a server cannot drive the local terminal.
+// Replaces C0/C1 control characters, DEL, the bidirectional embedding, override and
+// isolate controls (U+202A..U+202E, U+2066..U+2069) and invalid UTF-8 bytes with '?',
+// keeping tabs when keep_tab is set, so text from a server can neither drive the local
+// terminal nor reorder what is shown around it.
 std::string sanitize_for_terminal(std::string_view s, bool keep_tab = false);
+
+// sanitize_for_terminal for several lines: newlines and tabs are kept; a carriage return
+// before a newline is dropped, any other becomes '?'.
+std::string sanitize_text_for_terminal(std::string_view s);
+
+// Whether a code point is a bidirectional formatting control: the marks (U+061C, U+200E,
+// U+200F), embeddings and overrides (U+202A..U+202E) and isolates (U+2066..U+2069).
+bool is_bidi_control(std::uint32_t cp);
+
+// The code point of the valid UTF-8 sequence starting at s[i] and its length in bytes, or
+// nullopt when the bytes there are not valid UTF-8 (overlong, surrogate, truncated).
+struct CodePoint {
+  std::uint32_t value;
+  std::size_t length;
+};
+std::optional<CodePoint> decode_utf8(std::string_view s, std::size_t i);
 
 // The number of terminal columns a sanitized string takes (UTF-8 code points; wide
 // characters are not special-cased).

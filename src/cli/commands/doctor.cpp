@@ -22,6 +22,7 @@
 #include "ec2dl/ui/style.hpp"
 #include "ec2dl/ui/table.hpp"
 #include "ec2dl/util/fs.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::doctor_cmd {
@@ -479,7 +480,7 @@ int run(const Options& options, core::Context& ctx) {
         {"warnings", warnings},
         {"checks", list},
     };
-    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    fmt::print("{}\n", util::json_text(out, 2));
   } else {
     fmt::print("{}", render(c.list, ctx.color()));
     if (problems == 0) {

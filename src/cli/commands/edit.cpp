@@ -9,6 +9,7 @@
 #include "ec2dl/transfer/edit.hpp"
 #include "ec2dl/transfer/plan.hpp"
 #include "ec2dl/ui/table.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::edit_cmd {
@@ -83,7 +84,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
     j["uploaded"] = outcome->uploaded;
     j["created"] = outcome->created && outcome->uploaded;
     j["bytes"] = outcome->bytes;
-    fmt::print("{}\n", j.dump());
+    fmt::print("{}\n", util::json_text(j));
   } else if (!ctx.options().quiet) {
     if (outcome->uploaded) {
       fmt::print(stderr, "{} {} ({})\n", outcome->created ? "created" : "uploaded", where,

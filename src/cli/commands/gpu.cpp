@@ -25,7 +25,10 @@ namespace {
 constexpr double k_history_window_s = 300;  // what the watch's sparklines cover
 
 // `nvidia-smi` as the server prints it; its status folded into 0/1 like every gpu failure.
-core::Result<std::string> raw_sample(ssh::Session& session) {
+// For a terminal, control characters are replaced as everywhere else (the server's bytes
+// must not retitle the window, write the clipboard or clear the screen); for a pipe or a
+// file, the bytes are passed as they are.
+core::Result<std::string> raw_sample(ssh::Session& session, bool terminal) {
   const auto marker = monitor::new_marker();
   EC2DL_TRY_ASSIGN(auto captured, ssh::capture(session, monitor::gpu_raw_command(marker)));
   if (auto missing = monitor::gpu_raw_error(captured.out, marker)) {
@@ -36,6 +39,9 @@ core::Result<std::string> raw_sample(ssh::Session& session) {
     return core::fail(core::ErrorKind::remote,
                       fmt::format("nvidia-smi failed (status {}): {}",
                                   captured.status.shell_status(), util::trim(out)));
+  }
+  if (terminal) {
+    return util::sanitize_text_for_terminal(captured.out);
   }
   return std::move(captured.out);
 }
@@ -192,7 +198,8 @@ std::string render(const monitor::GpuSnapshot& snapshot, const RenderOptions& op
 }
 
 void setup(CLI::App& app, Options& options) {
-  app.add_flag("--raw", options.raw, "Show plain nvidia-smi output instead");
+  app.add_flag("--raw", options.raw,
+               "Show plain nvidia-smi output instead (control characters replaced on a terminal)");
   add_watch_option(app, options.watch);
   app.footer(
       "Shows every GPU (utilisation, memory, temperature, power) and every compute process\n"
@@ -230,7 +237,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
 
   if (!options.watch.given) {
     if (options.raw) {
-      EC2DL_TRY_ASSIGN(const auto out, raw_sample(*session));
+      EC2DL_TRY_ASSIGN(const auto out, raw_sample(*session, ctx.stdout_tty()));
       util::write_all(STDOUT_FILENO, out);
       return core::k_exit_ok;
     }
@@ -250,7 +257,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
   return ui::run_watch(watch, [&]() -> core::Result<std::string> {
     EC2DL_TRY_ASSIGN(auto* s, link.session());
     if (options.raw) {
-      auto out = raw_sample(*s);
+      auto out = raw_sample(*s, watch.terminal);
       shown = shown || out.has_value();
       return out;
     }

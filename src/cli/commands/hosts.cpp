@@ -11,6 +11,7 @@
 #include "ec2dl/ssh/auth.hpp"
 #include "ec2dl/ui/table.hpp"
 #include "ec2dl/util/fs.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::hosts_cmd {
@@ -198,7 +199,7 @@ core::Result<int> run_list(const Options&, core::Context& ctx) {
         {"default", or_null(config.default_host())},
         {"hosts", hosts},
     };
-    fmt::print("{}\n", out.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+    fmt::print("{}\n", util::json_text(out, 2));
     return core::k_exit_ok;
   }
   if (config.hosts().empty()) {

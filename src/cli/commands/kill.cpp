@@ -10,6 +10,7 @@
 #include "ec2dl/core/context.hpp"
 #include "ec2dl/jobs/kill.hpp"
 #include "ec2dl/jobs/registry.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::kill_cmd {
@@ -117,7 +118,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
     }
   }
   if (global.json) {
-    fmt::print("{}\n", nlohmann::json{{"jobs", docs}}.dump());
+    fmt::print("{}\n", util::json_text(nlohmann::json{{"jobs", docs}}));
   }
   return status;
 }

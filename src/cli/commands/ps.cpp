@@ -13,6 +13,7 @@
 #include "ec2dl/ui/table.hpp"
 #include "ec2dl/ui/terminal.hpp"
 #include "ec2dl/ui/watch.hpp"
+#include "ec2dl/util/json.hpp"
 #include "ec2dl/util/strings.hpp"
 #include "ec2dl/util/time.hpp"
 
@@ -199,7 +200,7 @@ std::string render_json(const remote::JobListing& listing,
     }
     doc["processes"] = procs;
   }
-  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return util::json_text(doc);
 }
 
 void setup(CLI::App& app, Options& options) {
