@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
+#include "ec2dl/remote/quote.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::transfer {
@@ -26,6 +28,24 @@ bool could_be_job(std::string_view s) {
 // Whether the last of the operands is the destination unless a job is used.
 bool dest_last(const PullRequest& request) {
   return !request.target && request.operands.size() >= 2;
+}
+
+// Whether the operand is written as a folder: "out/", ".", "..".
+bool folder_syntax(std::string_view s) {
+  return s.ends_with('/') || s == "." || s == "..";
+}
+
+// With a job: how many operands before the patterns (the job's own, unless --job).
+std::size_t job_operands(const PullRequest& request) {
+  return request.job.empty() ? 1 : 0;
+}
+
+// With a job and no -t: the last operand is the destination by its syntax when at least one
+// pattern comes before it.
+bool job_dest_by_syntax(const PullRequest& request) {
+  const auto& ops = request.operands;
+  return !request.target && ops.size() >= job_operands(request) + 2 &&
+         folder_syntax(ops.back());
 }
 
 }  // namespace
@@ -56,15 +76,21 @@ remote::ManifestQuery pull_query(const PullRequest& request) {
   const auto& ops = request.operands;
   const std::size_t n = ops.size();
   const bool explicit_job = !request.job.empty();
-  const bool auto_job = !explicit_job && n >= 2 && could_be_job(ops[0]);
+  // One operand alone may be a job too, but only to say how to pull from it: a file of
+  // that name wins.
+  const bool auto_job = !explicit_job && could_be_job(ops[0]);
   remote::ManifestQuery query;
   query.follow_symlinks = options.follow_symlinks;
   query.ignore_files = options.use_ignore_files;
   query.registry = request.registry;
   query.job = explicit_job ? request.job : auto_job ? ops[0] : "";
   query.job_auto = auto_job;
+  query.file_wins = auto_job && n == 1;
   for (std::size_t i = 0; i < n; ++i) {
     auto kind = remote::RequestKind::glob;
+    if (i == n - 1 && (explicit_job || auto_job) && job_dest_by_syntax(request)) {
+      continue;  // the destination, job or not
+    }
     if (!explicit_job) {
       if (auto_job && i == 0) {
         kind = remote::RequestKind::glob_unless_job;
@@ -95,6 +121,21 @@ PullSources pull_sources(const PullRequest& request, const remote::Manifest& man
     if (!explicit_job) {
       sources.erase(0);
     }
+    const bool last_unmatched =
+        std::ranges::any_of(manifest.unmatched, [&](const auto& u) { return u.first == n - 1; });
+    if (job_dest_by_syntax(request) ||
+        (!request.target && request.last_is_local_folder && last_unmatched &&
+         n >= job_operands(request) + 2)) {
+      out.dest = ops[n - 1];
+      sources.erase(n - 1);
+    }
+    if (sources.empty()) {
+      out.problems.push_back(fmt::format(
+          "'{}' is a job: say what to fetch from its folder {}, e.g. ec2dl pull {} "
+          "'checkpoints/*.pt' (or '.' for all of it)",
+          ops[0], manifest.workdir, remote::shell_quote(ops[0])));
+      return out;
+    }
   } else if (dest_last(request)) {
     out.dest = ops[n - 1];
     sources.erase(n - 1);
@@ -105,9 +146,15 @@ PullSources pull_sources(const PullRequest& request, const remote::Manifest& man
       continue;
     }
     const auto where = job_used ? fmt::format(" in the job's folder {}", manifest.workdir) : "";
-    out.problems.push_back(
+    auto problem =
         has_glob(text) ? fmt::format("no match on the server for '{}'{}", text, where)
-                       : fmt::format("no such file or folder on the server: {}{}", text, where));
+                       : fmt::format("no such file or folder on the server: {}{}", text, where);
+    if (job_used && index == n - 1 && !request.target && index >= job_operands(request) + 1 &&
+        !has_glob(text)) {
+      problem += fmt::format(" (to fetch into a local folder, write it as {}/ or use -t {})",
+                             text, text);
+    }
+    out.problems.push_back(std::move(problem));
   }
   for (const auto& mroot : manifest.roots) {
     if (!sources.contains(mroot.request)) {

@@ -23,7 +23,7 @@ core::Result<remote::Manifest> fetch_manifest(ssh::Session& session,
                                  {"ignores", query.ignore_files ? "1" : "0"},
                                  {"base", query.registry},
                                  {"job", query.job},
-                                 {"auto", query.job_auto ? "1" : "0"}}};
+                                 {"auto", !query.job_auto ? "0" : query.file_wins ? "2" : "1"}}};
   EC2DL_TRY_ASSIGN(const auto captured,
                    ssh::capture(session, call.command(), query.requests, 512u << 20));
   const int status = captured.status.shell_status();

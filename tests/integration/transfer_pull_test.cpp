@@ -1,6 +1,8 @@
 // ec2dl pull against a real sshd: remote globs, a job's files, destinations, --delete,
 // --dry-run, skip-unchanged, and the error paths (no match, unreadable, local disk full).
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <string>
@@ -84,7 +86,29 @@ TEST(Pull, FromAJobsWorkingDirectory) {
   auto unknown = sb.ec2dl({"pull", "--job", "nope", "x"}, {.cwd = by_id.path()});
   EXPECT_EQ(unknown.status, 1);
   EXPECT_TRUE(contains(unknown.err, "no job 'nope'")) << unknown.err;
+  // A job alone names the right form; scp's `pull JOB PATTERN LOCAL/` works.
+  auto alone = sb.ec2dl({"pull", "7"}, {.cwd = by_id.path()});
+  EXPECT_EQ(alone.status, 1) << alone.err;
+  EXPECT_TRUE(contains(alone.err, "'7' is a job: say what to fetch from its folder")) << alone.err;
+  EXPECT_TRUE(contains(alone.err, "exp/run1")) << alone.err;
+  EXPECT_EQ(std::count(alone.err.begin(), alone.err.end(), '\n'), 1) << alone.err;
+  LocalDir scp;
+  auto slash = sb.ec2dl({"pull", "7", "ckpt/*.pt", "*.png", "out/"}, {.cwd = scp.path()});
+  ASSERT_EQ(slash.status, 0) << slash.err;
+  EXPECT_EQ(local_sh("ls out", scp.path()).out, "a.png\nb.png\nc.pt\n");
+  local_sh("mkdir existing", scp.path());
+  auto folder = sb.ec2dl({"pull", "train", "a.png", "existing"}, {.cwd = scp.path()});
+  ASSERT_EQ(folder.status, 0) << folder.err;
+  EXPECT_EQ(read_text(scp / "existing/a.png"), "a\n");
+  auto typo = sb.ec2dl({"pull", "7", "a.png", "nowhere"}, {.cwd = scp.path()});
+  EXPECT_EQ(typo.status, 1);
+  EXPECT_TRUE(contains(typo.err, "write it as nowhere/ or use -t nowhere")) << typo.err;
   sb.as_user("echo file > train");
+  // Alone, a file that has a job's name is the file.
+  LocalDir file_wins;
+  auto file = sb.ec2dl({"pull", "train"}, {.cwd = file_wins.path()});
+  ASSERT_EQ(file.status, 0) << file.err;
+  EXPECT_EQ(read_text(file_wins / "train"), "file\n");
   auto ambiguous = sb.ec2dl({"pull", "train", "a.png"}, {.cwd = by_id.path()});
   EXPECT_EQ(ambiguous.status, 2);
   EXPECT_TRUE(contains(ambiguous.err, "both a job and a file")) << ambiguous.err;

@@ -133,6 +133,73 @@ TEST(PullSources, AJobTheServerChoseDropsTheJobOperandAndKeepsTheRest) {
   EXPECT_EQ(s.problems[0], "no match on the server for '*.pt' in the job's folder /home/u/work");
 }
 
+TEST(PullQuery, OneOperandMayBeAJobButAFileOfThatNameWins) {
+  const auto q = pull_query(request({"31"}));
+  EXPECT_EQ(q.job, "31");
+  EXPECT_TRUE(q.job_auto);
+  EXPECT_TRUE(q.file_wins);
+  EXPECT_EQ(q.requests, lines({{RequestKind::glob_unless_job, "31"}}));
+  EXPECT_FALSE(pull_query(request({"7", "x"})).file_wins);
+}
+
+TEST(PullSources, OneOperandNamingAJobSaysHowToPullFromIt) {
+  remote::Manifest m;
+  m.job_used = true;
+  m.workdir = "/home/u/work";
+  const auto s = pull_sources(request({"31"}), m);
+  ASSERT_EQ(s.problems.size(), 1u);
+  EXPECT_EQ(s.problems[0],
+            "'31' is a job: say what to fetch from its folder /home/u/work, e.g. ec2dl pull 31 "
+            "'checkpoints/*.pt' (or '.' for all of it)");
+  EXPECT_TRUE(s.roots.empty());
+}
+
+TEST(PullQuery, WithAJobALastOperandWrittenAsAFolderIsNotAPattern) {
+  const auto q = pull_query(request({"31", "ckpt/*.pt", "out/"}));
+  EXPECT_EQ(q.requests,
+            lines({{RequestKind::glob_unless_job, "31"}, {RequestKind::glob, "ckpt/*.pt"}}));
+  auto j = request({"ckpt/*.pt", "."});
+  j.job = "train";
+  EXPECT_EQ(pull_query(j).requests, lines({{RequestKind::glob, "ckpt/*.pt"}}));
+  // Alone after the job, "out/" is the pattern (a folder of the job's).
+  const auto alone = pull_query(request({"31", "out/"}));
+  EXPECT_EQ(alone.requests, lines({{RequestKind::glob_unless_job, "31"},
+                                   {RequestKind::glob_if_job, "out/"}}));
+}
+
+TEST(PullSources, ScpStyleDestinationAfterAJob) {
+  remote::Manifest m;
+  m.job_used = true;
+  m.workdir = "/home/u/work";
+  m.roots.push_back(listed(1, "/home/u/work/ckpt/a.pt"));
+  const auto slash = pull_sources(request({"31", "ckpt/*.pt", "out/"}), m);
+  EXPECT_EQ(slash.dest, "out/");
+  EXPECT_TRUE(slash.problems.empty());
+  ASSERT_EQ(slash.roots.size(), 1u);
+
+  // "out" without a slash: the destination only when it matches nothing there and is a
+  // local folder.
+  auto m2 = m;
+  m2.unmatched.emplace_back(2, "out");
+  auto local = request({"31", "ckpt/*.pt", "out"});
+  local.last_is_local_folder = true;
+  const auto s = pull_sources(local, m2);
+  EXPECT_EQ(s.dest, "out");
+  EXPECT_TRUE(s.problems.empty());
+  const auto not_local = pull_sources(request({"31", "ckpt/*.pt", "out"}), m2);
+  EXPECT_EQ(not_local.dest, ".");
+  ASSERT_EQ(not_local.problems.size(), 1u);
+  EXPECT_EQ(not_local.problems[0],
+            "no such file or folder on the server: out in the job's folder /home/u/work (to "
+            "fetch into a local folder, write it as out/ or use -t out)");
+  // Matched in the job's folder: a source, as before.
+  auto m3 = m;
+  m3.roots.push_back(listed(2, "/home/u/work/out", true));
+  const auto matched = pull_sources(local, m3);
+  EXPECT_EQ(matched.dest, ".");
+  EXPECT_EQ(matched.roots.size(), 2u);
+}
+
 TEST(PullSources, ATargetIsTheDestination) {
   auto r = request({"~/a", "~/b"});
   r.target = "runs";

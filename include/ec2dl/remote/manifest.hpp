@@ -62,6 +62,7 @@ struct ManifestQuery {
   std::string registry;       // the job registry base
   std::string job;            // "" for none
   bool job_auto = false;      // `job` is only a candidate: the server decides (see pull)
+  bool file_wins = false;     // with job_auto: a home file of that name wins over the job
   std::string requests;       // lines made with manifest_request
 };
 

@@ -17,12 +17,18 @@ struct PullRequest {
   std::optional<std::string> target;  // -t DIR: every operand is a source
   std::string job;                    // --job JOB
   std::string registry = "~/.ec2dl";  // the job registry base on the server
+  // The last operand names a folder that exists on the workstation: with a job, when it
+  // matches nothing in the job's folder, it is the destination (scp's `pull 7 '*.pt' out`).
+  bool last_is_local_folder = false;
   SyncOptions options;
 };
 
 // Fetches what changed. The first of two or more operands is taken as a job when it names
 // one on the server (and no file of that name is in the home folder); then the others are
-// patterns relative to its working directory and the destination is -t or ".".
+// patterns relative to its working directory and the destination is -t, a last operand
+// that ends in '/' (or is '.' or '..'), a last operand that matches nothing there and is a
+// local folder, or ".". A single operand naming a job (and no file) is an error that names
+// the right form.
 core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request);
 
 }  // namespace ec2dl::transfer

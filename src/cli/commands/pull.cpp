@@ -1,12 +1,14 @@
 #include "ec2dl/cli/commands/pull.hpp"
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 
 #include "ec2dl/cli/common.hpp"
 #include "ec2dl/cli/transfer_flags.hpp"
 #include "ec2dl/cli/transfer_view.hpp"
 #include "ec2dl/transfer/pull.hpp"
 #include "ec2dl/transfer/pull_plan.hpp"
+#include "ec2dl/util/fs.hpp"
 #include "ec2dl/util/strings.hpp"
 
 namespace ec2dl::cli::pull_cmd {
@@ -26,11 +28,14 @@ void setup(CLI::App& app, Options& options) {
       "  ec2dl pull '~/results' ./out          # ./out/results/...\n"
       "  ec2dl pull '~/model.pt' ./best.pt     # one file, new name\n"
       "  ec2dl pull 7 'checkpoints/*.pt'       # from job 7's working directory into .\n"
+      "  ec2dl pull 7 'checkpoints/*.pt' out/  # ... into ./out\n"
       "  ec2dl pull --job train -t runs/ logs metrics.csv\n"
       "Relative REMOTE paths start in the server's home folder. When the first of two or more\n"
       "paths names a job (id or --name) and no such file exists in the home folder, the rest\n"
-      "are patterns in that job's working directory and the files land in -t DIR or '.'.\n"
-      "Otherwise, with two or more paths and no -t, the last is the local destination.\n"
+      "are patterns in that job's working directory and the files land in -t DIR, in a last\n"
+      "path written as a folder (out/, ., ..) or that matches nothing there and is a local\n"
+      "folder, or in '.'. Otherwise, with two or more paths and no -t, the last is the local\n"
+      "destination.\n"
       "Unchanged files are skipped; every file appears under its final name only when\n"
       "complete; an interrupted large file resumes on the next run.");
 }
@@ -42,6 +47,11 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
   request.operands = options.operands;
   request.job = options.job;
   request.registry = ctx.remote_dir();
+  if (!options.operands.empty()) {
+    std::error_code ec;
+    request.last_is_local_folder =
+        std::filesystem::is_directory(util::expand_tilde(options.operands.back()), ec);
+  }
   if (!options.flags.target.empty()) {
     request.target = options.flags.target;
   }

@@ -3,7 +3,8 @@
 #   in_follow   1: follow symlinks (find -L)     in_ignores  1: also send .ec2dlignore files
 #   in_base     BASE, the job registry folder    in_job      JOB, a job id or name ("" for none)
 #   in_auto     1: JOB is only a candidate: it is used when it names a job and no file of that
-#               name exists in the home folder (both: an error, exit 4)
+#               name exists in the home folder (both: an error, exit 4); 2: the same, but
+#               when both exist the file wins
 # stdin holds one request per line, "<kind><index>:<path>", where the path has every
 # backslash, control and non-ASCII byte written as \0ooo (octal). Kinds: s = describe the
 # path itself (a symlink to a folder is described as the folder), r = the path and everything under it, g = expand a glob (here, on the server)
@@ -60,13 +61,16 @@ find_job() {
 used=0
 if [ -n "$job" ]; then
   jd=$(find_job "$job")
-  if [ "$auto" = 1 ]; then
+  if [ "$auto" != 0 ]; then
     if [ -n "$jd" ]; then
       if [ -e "$HOME/$job" ] || [ -L "$HOME/$job" ]; then
-        echo "'$job' is both a job and a file in the home folder" >&2
-        exit 4
+        if [ "$auto" = 1 ]; then
+          echo "'$job' is both a job and a file in the home folder" >&2
+          exit 4
+        fi
+      else
+        used=1
       fi
-      used=1
     fi
   elif [ -z "$jd" ]; then
     echo "no job '$job' on the server" >&2
