@@ -15,6 +15,18 @@ using core::ErrorKind;
 
 namespace {
 
+// Where a pushed script goes, relative to the job's working folder: the path as typed when
+// it stays below the current folder (`sub/x.py`, `./x.py` -> `x.py`), so scripts of the
+// same name from different folders do not overwrite each other and `python sub/x.py` finds
+// its folder as it would locally; else (absolute, or above with ..) its file name.
+std::string remote_script_path(const std::filesystem::path& local) {
+  const auto rel = local.lexically_normal();
+  if (rel.is_absolute() || rel.empty() || *rel.begin() == "..") {
+    return local.filename().string();
+  }
+  return rel.generic_string();
+}
+
 // --python's words: split on spaces and tabs.
 std::vector<std::string> words_of(std::string_view text) {
   std::vector<std::string> out;
@@ -131,15 +143,15 @@ core::Result<Plan> make_plan(const RunRequest& request, const LaunchDefaults& de
         problems.push_back(
             fmt::format("{}: not a regular file", util::sanitize_for_terminal(script)));
       } else {
-        const std::string base = local.filename().string();
+        const std::string rel = remote_script_path(local);
         plan.push_local = script;
         if (spec.workdir.empty() || spec.workdir == "~") {
-          plan.push_remote = "~/" + base;
+          plan.push_remote = "~/" + rel;
         } else {
-          plan.push_remote = spec.workdir + (spec.workdir.ends_with("/") ? "" : "/") + base;
+          plan.push_remote = spec.workdir + (spec.workdir.ends_with("/") ? "" : "/") + rel;
         }
-        word = base;
-        spec.script_check = base;
+        word = rel;
+        spec.script_check = rel;
       }
     }
     if (!word.empty()) {

@@ -44,8 +44,7 @@ std::size_t job_operands(const PullRequest& request) {
 // pattern comes before it.
 bool job_dest_by_syntax(const PullRequest& request) {
   const auto& ops = request.operands;
-  return !request.target && ops.size() >= job_operands(request) + 2 &&
-         folder_syntax(ops.back());
+  return !request.target && ops.size() >= job_operands(request) + 2 && folder_syntax(ops.back());
 }
 
 }  // namespace
@@ -123,17 +122,16 @@ PullSources pull_sources(const PullRequest& request, const remote::Manifest& man
     }
     const bool last_unmatched =
         std::ranges::any_of(manifest.unmatched, [&](const auto& u) { return u.first == n - 1; });
-    if (job_dest_by_syntax(request) ||
-        (!request.target && request.last_is_local_folder && last_unmatched &&
-         n >= job_operands(request) + 2)) {
+    if (job_dest_by_syntax(request) || (!request.target && request.last_is_local_folder &&
+                                        last_unmatched && n >= job_operands(request) + 2)) {
       out.dest = ops[n - 1];
       sources.erase(n - 1);
     }
     if (sources.empty()) {
-      out.problems.push_back(fmt::format(
-          "'{}' is a job: say what to fetch from its folder {}, e.g. ec2dl pull {} "
-          "'checkpoints/*.pt' (or '.' for all of it)",
-          ops[0], manifest.workdir, remote::shell_quote(ops[0])));
+      out.problems.push_back(
+          fmt::format("'{}' is a job: say what to fetch from its folder {}, e.g. ec2dl pull {} "
+                      "'checkpoints/*.pt' (or '.' for all of it)",
+                      ops[0], manifest.workdir, remote::shell_quote(ops[0])));
       return out;
     }
   } else if (dest_last(request)) {
@@ -146,13 +144,13 @@ PullSources pull_sources(const PullRequest& request, const remote::Manifest& man
       continue;
     }
     const auto where = job_used ? fmt::format(" in the job's folder {}", manifest.workdir) : "";
-    auto problem =
-        has_glob(text) ? fmt::format("no match on the server for '{}'{}", text, where)
+    auto problem = has_glob(text)
+                       ? fmt::format("no match on the server for '{}'{}", text, where)
                        : fmt::format("no such file or folder on the server: {}{}", text, where);
     if (job_used && index == n - 1 && !request.target && index >= job_operands(request) + 1 &&
         !has_glob(text)) {
-      problem += fmt::format(" (to fetch into a local folder, write it as {}/ or use -t {})",
-                             text, text);
+      problem +=
+          fmt::format(" (to fetch into a local folder, write it as {}/ or use -t {})", text, text);
     }
     out.problems.push_back(std::move(problem));
   }

@@ -881,6 +881,49 @@ TEST(Jobs, ThePrintedFollowCommandWorksWhenPasted) {
 
 // An unquoted ~ reaches ec2dl as the local home: a --workdir or --python under it that the
 // server lacks fails before anything starts, with the hint to quote it.
+// `run a/main.py` and `run b/main.py` keep their relative paths on the server: neither
+// overwrites the other, each imports its own sibling module, and ps shows where each ran.
+// A path above the current folder keeps only its file name.
+TEST(Jobs, ScriptsOfTheSameNameFromDifferentFoldersKeepTheirPaths) {
+  const Registry reg("relpath");
+  LocalDir local;
+  std::filesystem::create_directories(local.path + "/proj/a");
+  std::filesystem::create_directories(local.path + "/proj/b");
+  local.write("proj/a/main.py", "import helper\nprint('a', helper.X)\n");
+  local.write("proj/a/helper.py", "X = 'from a'\n");
+  local.write("proj/b/main.py", "print('b')\n");
+  local.write("up.sh", "echo up\n");
+  sandbox().as_user(
+      "rm -rf rel-wd && mkdir -p rel-wd/a && echo \"X = 'server a'\" > rel-wd/a/helper.py");
+  RunOptions in_proj;
+  in_proj.cwd = local.path + "/proj";
+  const auto a = reg.ec2dl({"run", "-q", "--wait", "--workdir", "rel-wd", "./a/main.py"}, in_proj);
+  ASSERT_EQ(a.status, 0) << a.err;
+  const auto b = reg.ec2dl({"run", "-q", "--wait", "--workdir", "rel-wd", "b//main.py"}, in_proj);
+  ASSERT_EQ(b.status, 0) << b.err;
+  const auto up = reg.ec2dl({"run", "-q", "--wait", "--workdir", "rel-wd", "../up.sh"}, in_proj);
+  ASSERT_EQ(up.status, 0) << up.err;
+  const auto home = sandbox().home();
+  EXPECT_EQ(cat(home + "/rel-wd/a/main.py"), "import helper\nprint('a', helper.X)\n");
+  EXPECT_EQ(cat(home + "/rel-wd/b/main.py"), "print('b')\n");
+  EXPECT_EQ(cat(home + "/rel-wd/up.sh"), "echo up\n");
+  const auto jobs = reg.ps_json()["jobs"];
+  ASSERT_EQ(jobs.size(), 3u);
+  EXPECT_EQ(reg.ec2dl({"tail", jobs[0]["id"].dump()}).out, "a server a\n");
+  EXPECT_EQ(reg.ec2dl({"tail", jobs[1]["id"].dump()}).out, "b\n");
+  EXPECT_EQ(reg.ec2dl({"tail", jobs[2]["id"].dump()}).out, "up\n");
+  EXPECT_TRUE(contains(jobs[0]["command"].get<std::string>(), "a/main.py")) << jobs[0];
+  EXPECT_TRUE(contains(jobs[1]["command"].get<std::string>(), "b/main.py")) << jobs[1];
+  for (const auto& job : jobs) {
+    EXPECT_EQ(job["workdir"], home + "/rel-wd") << job;
+  }
+  const auto table = reg.ec2dl({"ps"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_TRUE(contains(table.out, " DIR ")) << table.out;
+  EXPECT_EQ(count(table.out, "~/rel-wd"), 3u) << table.out;
+  sandbox().as_user("rm -rf rel-wd");
+}
+
 TEST(Jobs, AWorkdirOrPythonExpandedByTheLocalShellGetsTheQuotingHint) {
   const Registry reg("tilde");
   LocalDir local;

@@ -163,8 +163,8 @@ TEST(PullQuery, WithAJobALastOperandWrittenAsAFolderIsNotAPattern) {
   EXPECT_EQ(pull_query(j).requests, lines({{RequestKind::glob, "ckpt/*.pt"}}));
   // Alone after the job, "out/" is the pattern (a folder of the job's).
   const auto alone = pull_query(request({"31", "out/"}));
-  EXPECT_EQ(alone.requests, lines({{RequestKind::glob_unless_job, "31"},
-                                   {RequestKind::glob_if_job, "out/"}}));
+  EXPECT_EQ(alone.requests,
+            lines({{RequestKind::glob_unless_job, "31"}, {RequestKind::glob_if_job, "out/"}}));
 }
 
 TEST(PullSources, ScpStyleDestinationAfterAJob) {

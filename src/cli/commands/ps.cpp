@@ -87,6 +87,17 @@ nlohmann::json time_json(const std::optional<std::int64_t>& v) {
   return v ? nlohmann::json(util::iso8601_utc(*v)) : nlohmann::json(nullptr);
 }
 
+// The job's working folder as the user would type it: "~" for the home folder itself.
+std::string workdir_cell(const std::string& workdir, const std::string& home) {
+  if (workdir.empty()) {
+    return "-";
+  }
+  if (!home.empty() && workdir == home) {
+    return "~";
+  }
+  return remote::home_relative(workdir, home);
+}
+
 std::size_t terminal_width() {
   const auto size = ui::terminal_size(STDOUT_FILENO);
   return size ? size->cols : 0;
@@ -129,16 +140,18 @@ std::string render_table(const remote::JobListing& listing,
                    {"PID", ui::Align::right},
                    {"STARTED"},
                    {"RUNTIME", ui::Align::right},
+                   {"DIR", ui::Align::left, width > 0 ? 24u : 0u},
                    {"COMMAND", ui::Align::left, command_width},
                    {"LOG"}});
   for (const auto& job : jobs) {
     const auto rt = runtime(listing, job);
-    table.add_row(
-        {std::to_string(job.id), job.name.empty() ? "-" : job.name,
-         ui::Cell(std::string(remote::status_word(job)), status_color(job.status)), exit_cell(job),
-         job.gpus.empty() ? "-" : job.gpus, job.pid ? std::to_string(*job.pid) : "-",
-         job.started ? util::local_time(*job.started) : "-", rt ? util::format_duration(*rt) : "-",
-         job.command, remote::home_relative(job.log, listing.home)});
+    table.add_row({std::to_string(job.id), job.name.empty() ? "-" : job.name,
+                   ui::Cell(std::string(remote::status_word(job)), status_color(job.status)),
+                   exit_cell(job), job.gpus.empty() ? "-" : job.gpus,
+                   job.pid ? std::to_string(*job.pid) : "-",
+                   job.started ? util::local_time(*job.started) : "-",
+                   rt ? util::format_duration(*rt) : "-", workdir_cell(job.workdir, listing.home),
+                   job.command, remote::home_relative(job.log, listing.home)});
   }
   if (table.rows() > 0) {
     out += table.render(color, width);
