@@ -67,14 +67,15 @@ ssh::Prompter& prompter() {
   return terminal;
 }
 
-core::Result<ssh::Session> connect(core::Context& ctx) {
-  EC2DL_TRY_ASSIGN(const auto target, ctx.target());
-  print_config_notes(ctx, target);
+namespace {
+
+// Opens an authenticated session to a resolved target. libssh gives a ProxyCommand no
+// stderr: its own words ("Could not resolve hostname ...") are kept in a private file and
+// added to a failure.
+core::Result<ssh::Session> open_session(const core::Target& target) {
   if (target.proxy_command.empty()) {
     return ssh::Session::connect(target, prompter());
   }
-  // libssh gives the proxy no stderr: keep the jump's own words ("Could not resolve
-  // hostname ...") in a private file and add them to a failure.
   auto log = util::TempFile::create(".proxy-stderr");
   if (!log) {
     return ssh::Session::connect(target, prompter());
@@ -107,23 +108,46 @@ core::Result<ssh::Session> connect(core::Context& ctx) {
                   e.hint()));
 }
 
-core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx) {
-  EC2DL_TRY_ASSIGN(auto target, ctx.target());
+}  // namespace
+
+core::Result<ssh::Session> connect(core::Context& ctx) {
+  EC2DL_TRY_ASSIGN(const auto target, ctx.target());
   print_config_notes(ctx, target);
+  return open_session(target);
+}
+
+core::Result<ssh::Reconnector> keep_reconnected(core::Context& ctx, ssh::Session session) {
+  EC2DL_TRY_ASSIGN(auto target, ctx.target());
   const bool quiet = ctx.options().quiet;
-  auto connect_target = [target] { return ssh::Session::connect(target, prompter()); };
-  return ssh::Reconnector(ssh::Reconnector::Mode::blocking, std::move(target), connect_target,
-                          ssh::RetryPolicy{}, [quiet](const std::string& line) {
-                            if (!quiet) {
-                              fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
-                            }
-                          });
+  auto reopen = [target] { return open_session(target); };
+  ssh::Reconnector link(ssh::Reconnector::Mode::blocking, std::move(target), reopen,
+                        ssh::RetryPolicy{}, [quiet](const std::string& line) {
+                          if (!quiet) {
+                            fmt::print(stderr, "ec2dl: {}\n", util::sanitize_for_terminal(line));
+                          }
+                        });
+  link.adopt(std::move(session));
+  return link;
+}
+
+core::Result<ssh::Reconnector> connect_resumable(core::Context& ctx) {
+  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
+  return keep_reconnected(ctx, std::move(session));
 }
 
 ssh::Reconnector make_monitor_link(core::Context& ctx) {
-  // The target is resolved by connect(ctx), once the first sample asks for a session.
+  // The target is resolved, and its notes printed, by the first connection; reconnects only
+  // open a session again.
   return ssh::Reconnector(
-      ssh::Reconnector::Mode::fail_fast, core::Target{}, [&ctx] { return connect(ctx); },
+      ssh::Reconnector::Mode::fail_fast, core::Target{},
+      [&ctx, first = true]() mutable -> core::Result<ssh::Session> {
+        if (first) {
+          first = false;
+          return connect(ctx);
+        }
+        EC2DL_TRY_ASSIGN(const auto target, ctx.target());
+        return open_session(target);
+      },
       k_monitor_retry);
 }
 

@@ -194,8 +194,7 @@ core::Result<int> launch(const LaunchOptions& options, core::Context& ctx,
     return core::k_exit_ok;
   }
   // From here on the job runs on its own: a dropped link is reconnected, not fatal.
-  EC2DL_TRY_ASSIGN(auto link, make_reconnector(ctx));
-  link.adopt(std::move(session));
+  EC2DL_TRY_ASSIGN(auto link, keep_reconnected(ctx, std::move(session)));
   if (options.follow) {
     auto filter = make_log_filter(ctx, false, true);
     return follow_job(link, ctx, base, job.id, job.log, job.log_offset, filter);

@@ -248,4 +248,13 @@ core::Error with_quoting_hint(core::Error error, const std::vector<std::string>&
   return error;
 }
 
+core::Error transfer_failure(core::Error error, const std::vector<std::string>& remote_paths) {
+  if (error.kind() == core::ErrorKind::interrupted) {
+    error = error.with_hint(
+        "files already in place are complete and nothing is half-written; run the same "
+        "command again to finish (large files resume)");
+  }
+  return with_quoting_hint(std::move(error), remote_paths);
+}
+
 }  // namespace ec2dl::cli

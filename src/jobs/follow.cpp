@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "across_drops.hpp"
 #include "ec2dl/jobs/registry.hpp"
 #include "ec2dl/jobs/script.hpp"
 #include "ec2dl/remote/scripts.hpp"
@@ -86,7 +85,7 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
 core::Result<void> follow(ssh::Reconnector& link, const std::string& log, std::int64_t& offset,
                           const std::string& dir, const std::function<bool(std::string_view)>& sink,
                           const std::function<void()>& on_reset) {
-  return across_drops(link, [&](ssh::Session& session) {
+  return link.retry([&](ssh::Session& session) {
     return follow(session, log, offset, dir, sink, on_reset);
   });
 }

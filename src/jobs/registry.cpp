@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "across_drops.hpp"
 #include "ec2dl/jobs/script.hpp"
 #include "ec2dl/remote/scripts.hpp"
 
@@ -33,8 +32,7 @@ core::Result<remote::JobListing> list(ssh::Session& session, const std::string& 
 
 core::Result<remote::JobListing> list(ssh::Reconnector& link, const std::string& base,
                                       const std::vector<std::int64_t>& ids, bool processes) {
-  return across_drops(link,
-                      [&](ssh::Session& session) { return list(session, base, ids, processes); });
+  return link.retry([&](ssh::Session& session) { return list(session, base, ids, processes); });
 }
 
 core::Result<std::vector<remote::JobEntry>> find(ssh::Session& session, const std::string& base,
@@ -59,7 +57,7 @@ core::Result<std::vector<remote::JobEntry>> find(ssh::Session& session, const st
 
 core::Result<std::vector<remote::JobEntry>> find(ssh::Reconnector& link, const std::string& base,
                                                  const std::vector<remote::JobRef>& refs) {
-  return across_drops(link, [&](ssh::Session& session) { return find(session, base, refs); });
+  return link.retry([&](ssh::Session& session) { return find(session, base, refs); });
 }
 
 core::Result<std::vector<std::int64_t>> find_ids(ssh::Session& session, const std::string& base,

@@ -48,9 +48,10 @@ core::Result<bool> wait_ended(ssh::Session& session, const std::string& base,
 
 core::Result<bool> wait_ended(ssh::Reconnector& link, const std::string& base,
                               const std::vector<std::int64_t>& ids, double timeout_s) {
-  // The deadline is checked before each (re)connect: a timeout that passed needs no session.
+  // What is left of the timeout is worked out once the session is there, so time spent
+  // reconnecting counts.
   const auto deadline = deadline_after(timeout_s);
-  while (true) {
+  return link.retry([&](ssh::Session& session) -> core::Result<bool> {
     double left = 0;
     if (deadline > 0) {
       left = static_cast<double>(deadline - util::monotonic_ms()) / 1000.0;
@@ -58,12 +59,8 @@ core::Result<bool> wait_ended(ssh::Reconnector& link, const std::string& base,
         return false;
       }
     }
-    EC2DL_TRY_ASSIGN(ssh::Session * session, link.session());
-    auto ended = wait_ended(*session, base, ids, left);
-    if (ended || !link.recover(ended.error())) {
-      return ended;
-    }
-  }
+    return wait_ended(session, base, ids, left);
+  });
 }
 
 core::Result<WaitResult> wait_jobs(ssh::Reconnector& link, const std::string& base,

@@ -87,7 +87,8 @@ TEST(JobLaunch, ScalarsAreNamedInputsAndWordsAreArguments) {
   const std::map<std::string, std::string> changed = {
       {"check", "1"}, {"choose_gpus", "0"}, {"wrapper", ""}};
   for (const auto& [k, v] : check.inputs) {
-    EXPECT_EQ(v, changed.contains(k) ? changed.at(k) : input(k)) << k;
+    const std::string key(k.name());
+    EXPECT_EQ(v, changed.contains(key) ? changed.at(key) : input(key)) << key;
   }
 }
 

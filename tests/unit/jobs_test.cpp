@@ -93,8 +93,9 @@ TEST(RunPlan, TheGpuRequestIsParsedOnce) {
   ASSERT_TRUE(plan.has_value());
   EXPECT_EQ(plan->spec.gpu->ids,
             (std::vector<std::string>{"0", "GPU-4f1c2a7e-0000-4000-8000-000000000003"}));
-  EXPECT_EQ(remote::launch_call(plan->spec, "~/.ec2dl", "", false).inputs[5],
-            (std::pair<std::string, std::string>{"choose_gpus", "1"}));
+  const auto input = remote::launch_call(plan->spec, "~/.ec2dl", "", false).inputs[5];
+  EXPECT_EQ(input.key.name(), "choose_gpus");
+  EXPECT_EQ(input.value, "1");
 }
 
 TEST(RunPlan, ACommandAfterTheSeparatorRunsAsTyped) {

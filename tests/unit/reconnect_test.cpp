@@ -59,6 +59,21 @@ TEST(ReconnectorBlocking, RetriesTransientFailuresWithNoticesUntilAnotherError) 
   EXPECT_EQ(link.reconnects(), 0);
 }
 
+TEST(ReconnectorBlocking, RetryNeverRunsTheOperationWithoutASession) {
+  FakeServer server{{refused(), {core::ErrorKind::auth, "permission denied"}}};
+  Reconnector link(Reconnector::Mode::blocking, target(), server.connect(),
+                   {.first_delay_ms = 1, .max_delay_ms = 1});
+  int runs = 0;
+  const auto r = link.retry([&](ssh::Session&) -> core::Result<int> {
+    ++runs;
+    return 1;
+  });
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind(), core::ErrorKind::auth);
+  EXPECT_EQ(runs, 0);
+  EXPECT_EQ(server.calls, 2);
+}
+
 TEST(ReconnectorBlocking, GivesUpWhenTheTimeIsUp) {
   FakeServer server{{refused()}};
   Reconnector link(Reconnector::Mode::blocking, target(), server.connect(),

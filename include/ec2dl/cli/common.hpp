@@ -15,12 +15,17 @@ namespace ec2dl::cli {
 // a new host key): the Prompter every command passes to ssh::Session::connect.
 ssh::Prompter& prompter();
 
-// Resolves the target and opens an authenticated session to it.
+// Resolves the target, prints its config notes (-v) and opens an authenticated session.
 core::Result<ssh::Session> connect(core::Context& ctx);
 
-// A Reconnector for the context's target that says what it does on stderr ("ec2dl: ...",
-// silenced by -q) and retries until interrupted. Fails when the target cannot be resolved.
-core::Result<ssh::Reconnector> make_reconnector(core::Context& ctx);
+// Keeps `session` (opened by connect(ctx)) across dropped links, for what can pick up where
+// it stopped (tail -f, wait, run -f): a blocking Reconnector that says what it does on
+// stderr ("ec2dl: ...", silenced by -q) and reconnects until interrupted.
+core::Result<ssh::Reconnector> keep_reconnected(core::Context& ctx, ssh::Session session);
+
+// connect(ctx), whose failure is final (a wrong host or key is not retried), then
+// keep_reconnected: the opening of tail and wait.
+core::Result<ssh::Reconnector> connect_resumable(core::Context& ctx);
 
 // The one connection a monitoring command (gpu, top, ps) uses for all its samples, a watch
 // included: a fail-fast Reconnector over connect(ctx), so a watch keeps drawing and answering

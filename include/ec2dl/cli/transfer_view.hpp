@@ -57,4 +57,8 @@ bool looks_like_local_home(const std::string& path);
 // expanded its ~ (put before the hint the error already has).
 core::Error with_quoting_hint(core::Error error, const std::vector<std::string>& remote_paths);
 
+// How push and pull report a failed transfer: with_quoting_hint, and for an interruption the
+// hint that nothing is half-written and running the same command again finishes it.
+core::Error transfer_failure(core::Error error, const std::vector<std::string>& remote_paths);
+
 }  // namespace ec2dl::cli

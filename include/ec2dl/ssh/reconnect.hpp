@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "ec2dl/core/error.hpp"
 #include "ec2dl/core/target.hpp"
@@ -24,12 +25,10 @@ struct RetryPolicy {
 // Keeps a session to one target across dropped links, for commands that can pick up where
 // they stopped (a follow at a byte offset, a wait, a watch):
 //
-//   while (true) {
-//     auto s = link.session();            // connects when needed
-//     if (!s) return error;
-//     auto r = resumable_operation(**s);  // keeps its own progress
-//     if (r || !link.recover(r.error())) break;
-//   }
+//   auto r = link.retry([&](Session& s) { return resumable_operation(s); });
+//
+// runs the operation (which keeps its own progress) on the session, reconnecting and
+// running it again after each transient failure.
 //
 // It has two modes. A blocking one (tail -f, wait) retries transient failures inside
 // session() with backoff until it connects, is interrupted or gives up. A fail-fast one (a
@@ -58,6 +57,21 @@ class Reconnector {
   // After an operation failed: true when the failure is transient and the operation should
   // run again (the session is dropped; session() reconnects); false otherwise.
   bool recover(const core::Error& error);
+
+  // Runs `op(session)` on the current session, and again after each transient failure (the
+  // link reconnects first), until it succeeds or fails for good: session() then recover().
+  // For operations that keep their own progress (a follow's offset) or can simply run
+  // again (a listing). `op` returns a core::Result.
+  template <class Op>
+  auto retry(Op&& op) -> decltype(op(std::declval<Session&>())) {
+    while (true) {
+      EC2DL_TRY_ASSIGN(Session * current, session());
+      auto result = op(*current);
+      if (result || !recover(result.error())) {
+        return result;
+      }
+    }
+  }
 
   // The watch's form of recover(): drops the session after a transient failure of an
   // operation on it, and ignores errors that session() itself returned while down.

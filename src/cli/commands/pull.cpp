@@ -64,16 +64,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
   EC2DL_TRY_ASSIGN(auto session, connect(ctx));
   auto summary = transfer::run_pull(session, request);
   if (!summary) {
-    auto error = summary.error();
-    if (error.kind() == core::ErrorKind::not_found) {
-      error = with_quoting_hint(std::move(error), request.operands);
-    }
-    if (error.kind() == core::ErrorKind::interrupted) {
-      error = error.with_hint(
-          "files already in place are complete and nothing is half-written; run the same "
-          "command again to finish (large files resume)");
-    }
-    return core::fail(std::move(error));
+    return core::fail(transfer_failure(summary.error(), request.operands));
   }
   return report_outcome(*summary, ctx);
 }

@@ -10,20 +10,6 @@
 
 namespace ec2dl::cli::push_cmd {
 
-namespace {
-
-// An interrupted push says what is left behind and how to finish.
-core::Error transfer_error(core::Error error) {
-  if (error.kind() == core::ErrorKind::interrupted) {
-    return {core::ErrorKind::interrupted, "interrupted",
-            "files already in place are complete and nothing is half-written; run the same "
-            "command again to finish (large files resume)"};
-  }
-  return error;
-}
-
-}  // namespace
-
 void setup(CLI::App& app, Options& options) {
   app.add_option("paths", options.operands,
                  "LOCAL... [REMOTE]: files and folders, then where on the server (default: "
@@ -80,7 +66,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
   EC2DL_TRY_ASSIGN(auto session, connect(ctx));
   auto summary = transfer::run_push(session, prepared);
   if (!summary) {
-    return core::fail(transfer_error(with_quoting_hint(summary.error(), {prepared.request.dest})));
+    return core::fail(transfer_failure(summary.error(), {prepared.request.dest}));
   }
   return report_outcome(*summary, ctx);
 }

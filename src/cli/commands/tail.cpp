@@ -64,19 +64,19 @@ void setup(CLI::App& app, Options& options) {
 }
 
 core::Result<int> run(const Options& options, core::Context& ctx) {
-  EC2DL_TRY_ASSIGN(auto link, make_reconnector(ctx));
-  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
+  EC2DL_TRY_ASSIGN(auto link, connect_resumable(ctx));
+  EC2DL_TRY_ASSIGN(auto* session, link.session());
   const std::string base = ctx.remote_dir();
 
   // Which log: a job (id, name, or the newest), else a file.
   std::optional<remote::JobEntry> job;
   std::string log;
   if (options.target.empty()) {
-    EC2DL_TRY_ASSIGN(const auto found, jobs::find(session, base, {}));
+    EC2DL_TRY_ASSIGN(const auto found, jobs::find(*session, base, {}));
     job = found.front();
   } else {
     const auto ref = remote::parse_job_ref(options.target);
-    auto found = jobs::find(session, base, {ref});
+    auto found = jobs::find(*session, base, {ref});
     if (found) {
       job = found->front();
     } else if (ref.id || found.error().kind() != ErrorKind::not_found) {
@@ -94,7 +94,7 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
 
   auto filter = make_log_filter(ctx, options.raw, options.follow);
   LogPrinter printer(filter);
-  auto end = print_last_lines(session, log, options.lines, printer);
+  auto end = print_last_lines(*session, log, options.lines, printer);
   if (!end) {
     if (!job && end.error().kind() == ErrorKind::remote) {
       return core::fail(ErrorKind::not_found,
@@ -112,7 +112,6 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
   if (printer.closed()) {
     return k_exit_reader_gone;
   }
-  link.adopt(std::move(session));
   if (job) {
     return follow_job(link, ctx, base, job->id, log, *end, filter);
   }

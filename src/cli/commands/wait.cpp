@@ -26,11 +26,10 @@ void setup(CLI::App& app, Options& options) {
 }
 
 core::Result<int> run(const Options& options, core::Context& ctx) {
-  EC2DL_TRY_ASSIGN(auto link, make_reconnector(ctx));
-  EC2DL_TRY_ASSIGN(auto session, connect(ctx));
+  EC2DL_TRY_ASSIGN(auto link, connect_resumable(ctx));
+  EC2DL_TRY_ASSIGN(auto* session, link.session());
   const std::string base = ctx.remote_dir();
-  EC2DL_TRY_ASSIGN(const auto ids, jobs::find_ids(session, base, options.jobs));
-  link.adopt(std::move(session));
+  EC2DL_TRY_ASSIGN(const auto ids, jobs::find_ids(*session, base, options.jobs));
   return wait_jobs(link, ctx, base, ids, options.timeout_s);
 }
 
