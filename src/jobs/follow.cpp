@@ -85,9 +85,8 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
 core::Result<void> follow(ssh::Reconnector& link, const std::string& log, std::int64_t& offset,
                           const std::string& dir, const std::function<bool(std::string_view)>& sink,
                           const std::function<void()>& on_reset) {
-  return link.retry([&](ssh::Session& session) {
-    return follow(session, log, offset, dir, sink, on_reset);
-  });
+  return link.retry(
+      [&](ssh::Session& session) { return follow(session, log, offset, dir, sink, on_reset); });
 }
 
 core::Result<std::optional<remote::JobEntry>> follow_job(ssh::Reconnector& link,
