@@ -21,8 +21,11 @@ std::vector<std::string> id_words(const std::vector<std::int64_t>& ids) {
 }
 
 core::Result<remote::JobListing> list(ssh::Session& session, const std::string& base,
-                                      const std::vector<std::int64_t>& ids, bool processes) {
-  remote::ScriptCall call{remote::scripts::job_list, {base, processes ? "1" : "0"}, {}};
+                                      const std::vector<std::int64_t>& ids, bool processes,
+                                      std::size_t newest) {
+  remote::ScriptCall call{remote::scripts::job_list,
+                          {base, processes ? "1" : "0", ids.empty() ? std::to_string(newest) : "0"},
+                          {}};
   for (auto& w : id_words(ids)) {
     call.args.push_back(std::move(w));
   }
@@ -31,21 +34,27 @@ core::Result<remote::JobListing> list(ssh::Session& session, const std::string& 
 }
 
 core::Result<remote::JobListing> list(ssh::Reconnector& link, const std::string& base,
-                                      const std::vector<std::int64_t>& ids, bool processes) {
-  return link.retry([&](ssh::Session& session) { return list(session, base, ids, processes); });
+                                      const std::vector<std::int64_t>& ids, bool processes,
+                                      std::size_t newest) {
+  return link.retry(
+      [&](ssh::Session& session) { return list(session, base, ids, processes, newest); });
 }
 
 core::Result<std::vector<remote::JobEntry>> find(ssh::Session& session, const std::string& base,
                                                  const std::vector<remote::JobRef>& refs) {
-  // Only ids: list just those; names or "the newest": list all.
+  // Only ids: list just those; none: only the newest; names: all.
   std::vector<std::int64_t> ids;
-  bool all = refs.empty();
+  bool all = false;
   for (const auto& ref : refs) {
     if (ref.id && *ref.id >= 0) {
       ids.push_back(*ref.id);
     } else if (!ref.id) {
       all = true;
     }
+  }
+  if (refs.empty()) {
+    EC2DL_TRY_ASSIGN(const auto newest, list(session, base, {}, false, 1));
+    return remote::resolve_jobs(newest, refs);
   }
   if (!all && ids.empty()) {
     ids.push_back(0);  // only impossible ids: ask for one that cannot exist

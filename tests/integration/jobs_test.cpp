@@ -924,6 +924,40 @@ TEST(Jobs, ScriptsOfTheSameNameFromDifferentFoldersKeepTheirPaths) {
   sandbox().as_user("rm -rf rel-wd");
 }
 
+// An ended job's record is kept (DIR/listing) and sent again by later listings; a file of
+// the job rewritten since makes it again. `ps -n N` and `tail` without a JOB read only the
+// newest folders (by number, not by name: 10 is newer than 9).
+TEST(Jobs, KeptRecordsOfEndedJobsFollowTheirFilesAndNewestIsByNumber) {
+  const Registry reg("kept");
+  for (int i = 1; i <= 11; ++i) {
+    ASSERT_EQ(reg.run_q({"--name", "k" + std::to_string(i), "--", "echo", std::to_string(i)}), i);
+  }
+  const auto w = reg.ec2dl({"wait", "11"});
+  ASSERT_EQ(w.status, 0) << w.err;
+  ASSERT_EQ(reg.ec2dl({"wait", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}).status, 0);
+  const auto first = reg.ps_json();
+  ASSERT_EQ(first["jobs"].size(), 11u);
+  EXPECT_EQ(sandbox().as_user("test -f " + reg.path + "/jobs/9/listing && echo kept").out,
+            "kept\n");
+  // Rewritten after the record was kept (the same second included): the listing shows it.
+  sandbox().as_user("printf renamed > " + reg.path + "/jobs/9/name");
+  const auto after = reg.job(9);
+  EXPECT_EQ(after["name"], "renamed") << after;
+  EXPECT_EQ(after["status"], "succeeded") << after;
+  sandbox().as_user("sleep 1.1; printf again > " + reg.path + "/jobs/9/name");
+  EXPECT_EQ(reg.job(9)["name"], "again");
+  EXPECT_EQ(reg.job(9)["name"], "again");  // from the record made by the listing before
+  const auto newest = reg.ps_json({"-n", "2"})["jobs"];
+  ASSERT_EQ(newest.size(), 2u) << newest;
+  EXPECT_EQ(newest[0]["id"], 10);
+  EXPECT_EQ(newest[1]["id"], 11);
+  const auto tail = reg.ec2dl({"tail"});
+  ASSERT_EQ(tail.status, 0) << tail.err;
+  EXPECT_EQ(tail.out, "11\n");
+  EXPECT_EQ(sandbox().as_user("ls -a " + reg.path + "/jobs/9 | grep -c '^\\.listing' || true").out,
+            "0\n");
+}
+
 TEST(Jobs, AWorkdirOrPythonExpandedByTheLocalShellGetsTheQuotingHint) {
   const Registry reg("tilde");
   LocalDir local;

@@ -117,10 +117,24 @@ ids=$(cut -d' ' -f1 "$work"/id.* | sort -n | uniq | wc -l | tr -d ' ')
 # 4. Listing: NUL pairs with states.
 set -- $(launch '~/.reg' '' 'sleep 600' 'exec sleep 600' sleep 600)
 sleeper=$1 spid=$2
-list=$(job list '~/.reg' 0 | tr '\0' '\n')
+list=$(job list '~/.reg' 0 0 | tr '\0' '\n')
 printf '%s\n' "$list" | grep -q '^running$' || fail "no running job listed"
 printf '%s\n' "$list" | grep -q '^status 3$' || fail "exit record not listed"
 printf '%s\n' "$list" | grep -qx "$HOME" || fail "home not listed"
+# The ended job's record is kept, sent again unchanged, and made again when a file of the
+# job is rewritten; the newest-N form reads only the highest ids.
+ended_dir=$(grep -l '^status 3$' "$HOME"/.reg/jobs/*/exit | head -n 1)
+ended_dir=${ended_dir%/exit}
+[ -f "$ended_dir/listing" ] || fail "no kept record in $ended_dir"
+[ "$(job list '~/.reg' 0 0 | tr '\0' '\n')" = "$(job list '~/.reg' 0 0 | tr '\0' '\n')" ] ||
+  fail "a listing from kept records differs"
+printf 'renamed-job\n' >"$ended_dir/name"
+job list '~/.reg' 0 0 | tr '\0' '\n' | grep -qx 'renamed-job' || fail "stale kept record sent"
+for left in "$ended_dir"/.listing*; do
+  [ -e "$left" ] && fail "a temporary record was left: $left"
+done
+newest=$(job list '~/.reg' 0 1 | tr '\0' '\n' | awk 'p == "id" { print } { p = $0 }')
+[ "$newest" = "$(ls "$HOME/.reg/jobs" | sort -n | tail -n 1)" ] || fail "newest: $newest"
 
 # 5. Log tail and follow by offset; follow ends when the job does.
 printf 'one\ntwo\nthree\n' >"$work/l.log"
@@ -204,7 +218,7 @@ until pgrep -P "$plumbing" >/dev/null || [ "$i" -ge 100 ]; do
   sleep 0.1
   i=$((i + 1))
 done
-procs=$(job list '~/.reg' 1 | tr '\0' '\n')
+procs=$(job list '~/.reg' 1 0 | tr '\0' '\n')
 case $procs in *"sh -c sleep 600; : fake-python-entry"*) ;; *) fail "python entry not listed" ;; esac
 case $procs in *python-child-of-a-script* | *"a script of ec2dl"* | *"Lists jobs"*)
   fail "ec2dl's own scripts listed" ;;

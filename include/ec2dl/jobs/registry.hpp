@@ -17,14 +17,16 @@ namespace ec2dl::jobs {
 // The folder of job `id` under `base`.
 std::string job_dir(const std::string& base, std::int64_t id);
 
-// Lists the jobs `ids` (all when empty) and, with `processes`, the server's other python
-// processes.
+// Lists the jobs `ids` (when empty: all, or the `newest` N when that is not 0) and, with
+// `processes`, the server's other python processes.
 core::Result<remote::JobListing> list(ssh::Session& session, const std::string& base,
-                                      const std::vector<std::int64_t>& ids, bool processes);
+                                      const std::vector<std::int64_t>& ids, bool processes,
+                                      std::size_t newest = 0);
 
 // list() across dropped links (reconnecting through `link`).
 core::Result<remote::JobListing> list(ssh::Reconnector& link, const std::string& base,
-                                      const std::vector<std::int64_t>& ids, bool processes);
+                                      const std::vector<std::int64_t>& ids, bool processes,
+                                      std::size_t newest = 0);
 
 // Resolves JOB arguments (ids or names; none: the newest job) with one listing.
 core::Result<std::vector<remote::JobEntry>> find(ssh::Session& session, const std::string& base,

@@ -246,7 +246,19 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
 
   const auto frame = [&](std::size_t width, bool for_watch) -> core::Result<std::string> {
     EC2DL_TRY_ASSIGN(auto* session, link.session());
-    EC2DL_TRY_ASSIGN(const auto listing, jobs::list(*session, base, {}, options.all));
+    // Only what is shown is read: the newest N for -n, the ids asked for.
+    std::vector<std::int64_t> ids;
+    for (const auto& text : options.jobs) {
+      const auto ref = remote::parse_job_ref(text);
+      if (!ref.id || *ref.id < 0) {
+        ids.clear();  // a name: every job must be read to find it
+        break;
+      }
+      ids.push_back(*ref.id);
+    }
+    const std::size_t newest =
+        options.jobs.empty() && options.last > 0 ? static_cast<std::size_t>(options.last) : 0;
+    EC2DL_TRY_ASSIGN(const auto listing, jobs::list(*session, base, ids, options.all, newest));
     EC2DL_TRY_ASSIGN(const auto jobs, select(listing, options));
     if (global.json) {
       return render_json(listing, jobs, options.all) + "\n";
