@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <cctype>
-#include <regex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -102,20 +105,35 @@ std::string option_words(CLI::App& app, const std::string& name) {
   return name;
 }
 
+// Matches `text` whole against `pattern`, where each '*' stands for one or more characters
+// (the shortest that lets the rest match); returns what each '*' matched, or nullopt.
+std::optional<std::vector<std::string>> match(std::string_view text, std::string_view pattern) {
+  const auto star = pattern.find('*');
+  if (star == std::string_view::npos) {
+    return text == pattern ? std::optional<std::vector<std::string>>(std::in_place) : std::nullopt;
+  }
+  if (!text.starts_with(pattern.substr(0, star))) {
+    return std::nullopt;
+  }
+  text.remove_prefix(star);
+  pattern.remove_prefix(star + 1);
+  for (std::size_t len = 1; len <= text.size(); ++len) {
+    if (auto rest = match(text.substr(len), pattern)) {
+      rest->insert(rest->begin(), std::string(text.substr(0, len)));
+      return rest;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_number(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // CLI11's message in ec2dl's words: "COMMAND: what is wrong", one line.
 std::string usage_message(CLI::App& app, const CLI::ParseError& e, const std::string& command) {
   std::string text(util::trim(e.what()));
   std::replace(text.begin(), text.end(), '\n', ' ');
-  std::smatch m;
-  static const std::regex required(R"(^(\S+) is required$)");
-  static const std::regex at_most(R"(^(\S+): At Most (\d+) required but received (\d+)$)");
-  static const std::regex at_least(R"(^(\S+): At least (\d+) required but received (\d+)$)");
-  static const std::regex missing(R"(^(\S+): (\d+) required (\S+) missing$)");
-  static const std::regex extras(R"(^The following arguments? (?:was|were) not expected: (.*)$)");
-  static const std::regex range(R"(^(\S+): Value (.*) not in range (\S+) to (\S+)$)");
-  static const std::regex member(R"(^(\S+): (.*) not in \{(.*)\}$)");
-  static const std::regex subcommand(
-      R"(^(A subcommand is required|Requires at least \d+ subcommands?)$)");
   auto number = [](std::string n) {  // "0.000000" -> "0"
     if (n.find('.') != std::string::npos) {
       while (n.back() == '0') {
@@ -127,18 +145,23 @@ std::string usage_message(CLI::App& app, const CLI::ParseError& e, const std::st
     }
     return n;
   };
-  if (std::regex_match(text, m, required)) {
-    text = fmt::format("missing {}", option_words(app, m[1]));
-  } else if (std::regex_match(text, m, at_most)) {
-    text = fmt::format("{} takes at most {} value{}, not {}", option_words(app, m[1]), m[2].str(),
-                       m[2] == "1" ? "" : "s", m[3].str());
-  } else if (std::regex_match(text, m, at_least)) {
-    text = fmt::format("{} needs at least {} value{}, not {}", option_words(app, m[1]), m[2].str(),
-                       m[2] == "1" ? "" : "s", m[3].str());
-  } else if (std::regex_match(text, m, missing)) {
-    text = fmt::format("{} needs a value ({})", m[1].str(), m[3].str());
-  } else if (std::regex_match(text, m, extras)) {
-    const auto words = m[1].str();
+  auto word = [](const std::string& s) { return s.find(' ') == std::string::npos; };
+  std::optional<std::vector<std::string>> m;
+  if ((m = match(text, "* is required")) && word((*m)[0])) {
+    text = fmt::format("missing {}", option_words(app, (*m)[0]));
+  } else if ((m = match(text, "*: At Most * required but received *")) && is_number((*m)[1]) &&
+             is_number((*m)[2])) {
+    text = fmt::format("{} takes at most {} value{}, not {}", option_words(app, (*m)[0]), (*m)[1],
+                       (*m)[1] == "1" ? "" : "s", (*m)[2]);
+  } else if ((m = match(text, "*: At least * required but received *")) && is_number((*m)[1]) &&
+             is_number((*m)[2])) {
+    text = fmt::format("{} needs at least {} value{}, not {}", option_words(app, (*m)[0]), (*m)[1],
+                       (*m)[1] == "1" ? "" : "s", (*m)[2]);
+  } else if ((m = match(text, "*: * required * missing")) && is_number((*m)[1])) {
+    text = fmt::format("{} needs a value ({})", (*m)[0], (*m)[2]);
+  } else if ((m = match(text, "The following argument was not expected: *")) ||
+             (m = match(text, "The following arguments were not expected: *"))) {
+    const auto& words = (*m)[0];
     if (words.find(' ') != std::string::npos) {
       text = fmt::format("unexpected arguments: {}", words);
     } else if (words.starts_with('-')) {
@@ -147,14 +170,17 @@ std::string usage_message(CLI::App& app, const CLI::ParseError& e, const std::st
       text =
           fmt::format("{}: {}", command.empty() ? "unknown command" : "unexpected argument", words);
     }
-  } else if (std::regex_match(text, m, range)) {
-    text = fmt::format("{} takes a number from {} to {}, not '{}'", m[1].str(), number(m[3]),
-                       number(m[4]), m[2].str());
-  } else if (std::regex_match(text, m, member)) {
-    auto choices = m[3].str();
+  } else if ((m = match(text, "*: Value * not in range * to *")) && word((*m)[0])) {
+    text = fmt::format("{} takes a number from {} to {}, not '{}'", (*m)[0], number((*m)[2]),
+                       number((*m)[3]), (*m)[1]);
+  } else if ((m = match(text, "*: * not in {*}")) && word((*m)[0])) {
+    auto choices = (*m)[2];
     std::replace(choices.begin(), choices.end(), ',', ' ');
-    text = fmt::format("{} takes one of: {}; not '{}'", m[1].str(), choices, m[2].str());
-  } else if (std::regex_match(text, m, subcommand)) {
+    text = fmt::format("{} takes one of: {}; not '{}'", (*m)[0], choices, (*m)[1]);
+  } else if (text == "A subcommand is required" ||
+             (((m = match(text, "Requires at least * subcommand")) ||
+               (m = match(text, "Requires at least * subcommands"))) &&
+              is_number((*m)[0]))) {
     std::vector<std::string> names;
     CLI::App* at = &app;
     while (!at->get_subcommands().empty()) {

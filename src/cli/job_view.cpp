@@ -54,7 +54,7 @@ bool LogPrinter::write(const std::string& text) {
 }
 
 core::Result<int> follow_job(ssh::Reconnector& link, core::Context& ctx, const std::string& base,
-                             std::int64_t id, const std::string& log, std::int64_t offset,
+                             std::int64_t id, const std::string& log, jobs::LogCursor cursor,
                              remote::LogFilter& filter) {
   const bool quiet = ctx.options().quiet;
   LogPrinter printer(filter);
@@ -66,7 +66,7 @@ core::Result<int> follow_job(ssh::Reconnector& link, core::Context& ctx, const s
       fmt::print(stderr, "ec2dl: the log shrank; following it from its start\n");
     }
   };
-  auto ended = jobs::follow_job(link, base, id, log, offset, sink);
+  auto ended = jobs::follow_job(link, base, id, log, std::move(cursor), sink);
   if (!ended) {
     if (ended.error().kind() == ErrorKind::interrupted) {
       if (!quiet) {

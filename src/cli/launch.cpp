@@ -197,7 +197,8 @@ core::Result<int> launch(const LaunchOptions& options, core::Context& ctx,
   EC2DL_TRY_ASSIGN(auto link, keep_reconnected(ctx, std::move(session)));
   if (options.follow) {
     auto filter = make_log_filter(ctx, false, true);
-    return follow_job(link, ctx, base, job.id, job.log, job.log_offset, filter);
+    return follow_job(link, ctx, base, job.id, job.log, {.offset = job.log_offset, .before = {}},
+                      filter);
   }
   return wait_jobs(link, ctx, base, {job.id}, 0);
 }

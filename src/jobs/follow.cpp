@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "ec2dl/jobs/registry.hpp"
 #include "ec2dl/jobs/script.hpp"
 #include "ec2dl/remote/scripts.hpp"
@@ -34,12 +36,39 @@ core::Result<LogTail> read_tail(ssh::Session& session, const std::string& log, s
   return tail;
 }
 
-core::Result<void> follow(ssh::Session& session, const std::string& log, std::int64_t& offset,
+void LogCursor::advance(std::string_view data) {
+  offset += static_cast<std::int64_t>(data.size());
+  const auto keep = std::min<std::size_t>(static_cast<std::size_t>(offset), k_mark);
+  if (before) {
+    before->append(data);
+  } else if (data.size() >= keep) {
+    before = std::string(data);  // the piece alone covers what must be known
+  } else {
+    return;
+  }
+  if (before->size() > keep) {
+    before->erase(0, before->size() - keep);
+  }
+}
+
+void LogCursor::reset() {
+  offset = 0;
+  before = std::string();
+}
+
+core::Result<void> follow(ssh::Session& session, const std::string& log, LogCursor& cursor,
                           const std::string& dir, const std::function<bool(std::string_view)>& sink,
                           const std::function<void()>& on_reset) {
   for (;;) {
+    // The bytes before the offset in hex, as job_log.sh writes its own mark; "-": unknown.
+    std::string mark = cursor.before ? "" : "-";
+    if (cursor.before) {
+      for (const unsigned char c : *cursor.before) {
+        mark += fmt::format("{:02x}", c);
+      }
+    }
     const remote::ScriptCall call{
-        remote::scripts::job_log, {"follow", log, std::to_string(offset), dir}, {}};
+        remote::scripts::job_log, {"follow", log, std::to_string(cursor.offset), dir, mark}, {}};
     std::string err;
     bool stop = false;
     EC2DL_TRY_ASSIGN(
@@ -54,7 +83,7 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
             }
             return;
           }
-          offset += static_cast<std::int64_t>(data.size());
+          cursor.advance(data);
           stop = !sink(data);
         }));
     while (!channel.closed()) {
@@ -72,7 +101,7 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
       return core::ok();
     }
     if (code == k_log_shrank) {
-      offset = 0;
+      cursor.reset();
       if (on_reset) {
         on_reset();
       }
@@ -82,19 +111,18 @@ core::Result<void> follow(ssh::Session& session, const std::string& log, std::in
   }
 }
 
-core::Result<void> follow(ssh::Reconnector& link, const std::string& log, std::int64_t& offset,
+core::Result<void> follow(ssh::Reconnector& link, const std::string& log, LogCursor& cursor,
                           const std::string& dir, const std::function<bool(std::string_view)>& sink,
                           const std::function<void()>& on_reset) {
   return link.retry(
-      [&](ssh::Session& session) { return follow(session, log, offset, dir, sink, on_reset); });
+      [&](ssh::Session& session) { return follow(session, log, cursor, dir, sink, on_reset); });
 }
 
 core::Result<std::optional<remote::JobEntry>> follow_job(ssh::Reconnector& link,
                                                          const std::string& base, std::int64_t id,
-                                                         const std::string& log,
-                                                         std::int64_t offset,
+                                                         const std::string& log, LogCursor cursor,
                                                          const FollowSink& sink) {
-  auto followed = follow(link, log, offset, job_dir(base, id), sink.write, sink.on_reset);
+  auto followed = follow(link, log, cursor, job_dir(base, id), sink.write, sink.on_reset);
   const bool reader = !sink.flush || sink.flush();
   EC2DL_TRY(followed);
   if (!reader) {

@@ -48,10 +48,12 @@ core::Result<bool> wait_ended(ssh::Session& session, const std::string& base,
 
 core::Result<bool> wait_ended(ssh::Reconnector& link, const std::string& base,
                               const std::vector<std::int64_t>& ids, double timeout_s) {
-  // What is left of the timeout is worked out once the session is there, so time spent
-  // reconnecting counts.
+  // The link gives up reconnecting at the deadline, and a wait that reaches it while the
+  // link is down has timed out: what is left of the timeout is worked out once the session
+  // is there, so time spent reconnecting counts.
   const auto deadline = deadline_after(timeout_s);
-  return link.retry([&](ssh::Session& session) -> core::Result<bool> {
+  link.give_up_at(deadline);
+  auto ended = link.retry([&](ssh::Session& session) -> core::Result<bool> {
     double left = 0;
     if (deadline > 0) {
       left = static_cast<double>(deadline - util::monotonic_ms()) / 1000.0;
@@ -61,6 +63,12 @@ core::Result<bool> wait_ended(ssh::Reconnector& link, const std::string& base,
     }
     return wait_ended(session, base, ids, left);
   });
+  link.give_up_at(0);
+  if (!ended && deadline > 0 && ssh::is_transient(ended.error()) &&
+      util::monotonic_ms() >= deadline) {
+    return false;  // the deadline came while the link was down
+  }
+  return ended;
 }
 
 core::Result<WaitResult> wait_jobs(ssh::Reconnector& link, const std::string& base,

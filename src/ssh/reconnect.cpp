@@ -70,10 +70,15 @@ core::Result<Session*> Reconnector::connect_blocking() {
       return &*m_session;
     }
     const int delay = backoff_ms(m_policy, attempt);
+    const auto now = util::monotonic_ms();
     if (!is_transient(session.error()) ||
         (m_policy.give_up_after_s > 0 &&
-         util::monotonic_ms() - start + delay >
-             static_cast<std::int64_t>(m_policy.give_up_after_s) * 1000)) {
+         now - start + delay > static_cast<std::int64_t>(m_policy.give_up_after_s) * 1000) ||
+        (m_give_up_at_ms > 0 && now + delay > m_give_up_at_ms)) {
+      if (is_transient(session.error()) && m_give_up_at_ms > now &&
+          !sleep_interruptible(static_cast<int>(m_give_up_at_ms - now))) {
+        return core::fail(core::ErrorKind::interrupted, "interrupted");
+      }
       return std::unexpected(session.error());
     }
     if (m_say) {

@@ -673,6 +673,9 @@ core::Result<Summary> run_pull(ssh::Session& session, const PullRequest& request
 
   EC2DL_TRY_ASSIGN(const auto manifest, fetch_manifest(session, pull_query(request)));
   auto sources = pull_sources(request, manifest);
+  if (!sources.usage_problem.empty()) {
+    return fail(ErrorKind::usage, "pull: " + sources.usage_problem);
+  }
   if (!sources.problems.empty()) {
     return fail(ErrorKind::not_found, "pull: " + list_problems(sources.problems));
   }

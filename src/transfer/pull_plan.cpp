@@ -87,9 +87,6 @@ remote::ManifestQuery pull_query(const PullRequest& request) {
   query.file_wins = auto_job && n == 1;
   for (std::size_t i = 0; i < n; ++i) {
     auto kind = remote::RequestKind::glob;
-    if (i == n - 1 && (explicit_job || auto_job) && job_dest_by_syntax(request)) {
-      continue;  // the destination, job or not
-    }
     if (!explicit_job) {
       if (auto_job && i == 0) {
         kind = remote::RequestKind::glob_unless_job;
@@ -122,8 +119,17 @@ PullSources pull_sources(const PullRequest& request, const remote::Manifest& man
     }
     const bool last_unmatched =
         std::ranges::any_of(manifest.unmatched, [&](const auto& u) { return u.first == n - 1; });
-    if (job_dest_by_syntax(request) || (!request.target && request.last_is_local_folder &&
-                                        last_unmatched && n >= job_operands(request) + 2)) {
+    if (job_dest_by_syntax(request) && !last_unmatched) {
+      // Written as a folder, and a folder of the job's too: which one is meant?
+      out.usage_problem = fmt::format(
+          "'{}' is a folder in the job's folder {} and is written as the destination: say "
+          "where the files go with -t DIR",
+          ops[n - 1], manifest.workdir);
+      return out;
+    }
+    if ((job_dest_by_syntax(request) ||
+         (!request.target && request.last_is_local_folder && n >= job_operands(request) + 2)) &&
+        last_unmatched) {
       out.dest = ops[n - 1];
       sources.erase(n - 1);
     }

@@ -924,7 +924,7 @@ TEST(Jobs, ScriptsOfTheSameNameFromDifferentFoldersKeepTheirPaths) {
   sandbox().as_user("rm -rf rel-wd");
 }
 
-// An ended job's record is kept (DIR/listing) and sent again by later listings; a file of
+// An ended job's record is kept (DIR/listing.v1) and sent again by later listings; a file of
 // the job rewritten since makes it again. `ps -n N` and `tail` without a JOB read only the
 // newest folders (by number, not by name: 10 is newer than 9).
 TEST(Jobs, KeptRecordsOfEndedJobsFollowTheirFilesAndNewestIsByNumber) {
@@ -937,7 +937,7 @@ TEST(Jobs, KeptRecordsOfEndedJobsFollowTheirFilesAndNewestIsByNumber) {
   ASSERT_EQ(reg.ec2dl({"wait", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}).status, 0);
   const auto first = reg.ps_json();
   ASSERT_EQ(first["jobs"].size(), 11u);
-  EXPECT_EQ(sandbox().as_user("test -f " + reg.path + "/jobs/9/listing && echo kept").out,
+  EXPECT_EQ(sandbox().as_user("test -f " + reg.path + "/jobs/9/listing.v1 && echo kept").out,
             "kept\n");
   // Rewritten after the record was kept (the same second included): the listing shows it.
   sandbox().as_user("printf renamed > " + reg.path + "/jobs/9/name");

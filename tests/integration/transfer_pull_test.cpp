@@ -100,6 +100,12 @@ TEST(Pull, FromAJobsWorkingDirectory) {
   auto folder = sb.ec2dl({"pull", "train", "a.png", "existing"}, {.cwd = scp.path()});
   ASSERT_EQ(folder.status, 0) << folder.err;
   EXPECT_EQ(read_text(scp / "existing/a.png"), "a\n");
+  // "ckpt/" is also a folder of the job's: refused (exit 2), nothing fetched.
+  auto both = sb.ec2dl({"pull", "7", "a.png", "ckpt/"}, {.cwd = scp.path()});
+  EXPECT_EQ(both.status, 2) << both.err;
+  EXPECT_TRUE(contains(both.err, "say where the files go with -t DIR")) << both.err;
+  EXPECT_FALSE(std::filesystem::exists(scp / "ckpt"));
+  EXPECT_FALSE(std::filesystem::exists(scp / "a.png"));
   auto typo = sb.ec2dl({"pull", "7", "a.png", "nowhere"}, {.cwd = scp.path()});
   EXPECT_EQ(typo.status, 1);
   EXPECT_TRUE(contains(typo.err, "write it as nowhere/ or use -t nowhere")) << typo.err;

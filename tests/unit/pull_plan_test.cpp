@@ -154,17 +154,16 @@ TEST(PullSources, OneOperandNamingAJobSaysHowToPullFromIt) {
   EXPECT_TRUE(s.roots.empty());
 }
 
-TEST(PullQuery, WithAJobALastOperandWrittenAsAFolderIsNotAPattern) {
+TEST(PullQuery, WithAJobALastOperandWrittenAsAFolderIsStillAskedFor) {
+  // The server says whether the job's folder has it: only then is it a destination.
   const auto q = pull_query(request({"31", "ckpt/*.pt", "out/"}));
-  EXPECT_EQ(q.requests,
-            lines({{RequestKind::glob_unless_job, "31"}, {RequestKind::glob, "ckpt/*.pt"}}));
+  EXPECT_EQ(q.requests, lines({{RequestKind::glob_unless_job, "31"},
+                               {RequestKind::glob, "ckpt/*.pt"},
+                               {RequestKind::glob_if_job, "out/"}}));
   auto j = request({"ckpt/*.pt", "."});
   j.job = "train";
-  EXPECT_EQ(pull_query(j).requests, lines({{RequestKind::glob, "ckpt/*.pt"}}));
-  // Alone after the job, "out/" is the pattern (a folder of the job's).
-  const auto alone = pull_query(request({"31", "out/"}));
-  EXPECT_EQ(alone.requests,
-            lines({{RequestKind::glob_unless_job, "31"}, {RequestKind::glob_if_job, "out/"}}));
+  EXPECT_EQ(pull_query(j).requests,
+            lines({{RequestKind::glob, "ckpt/*.pt"}, {RequestKind::glob, "."}}));
 }
 
 TEST(PullSources, ScpStyleDestinationAfterAJob) {
@@ -172,10 +171,21 @@ TEST(PullSources, ScpStyleDestinationAfterAJob) {
   m.job_used = true;
   m.workdir = "/home/u/work";
   m.roots.push_back(listed(1, "/home/u/work/ckpt/a.pt"));
-  const auto slash = pull_sources(request({"31", "ckpt/*.pt", "out/"}), m);
+  auto m_slash = m;
+  m_slash.unmatched.emplace_back(2, "out/");
+  const auto slash = pull_sources(request({"31", "ckpt/*.pt", "out/"}), m_slash);
   EXPECT_EQ(slash.dest, "out/");
   EXPECT_TRUE(slash.problems.empty());
+  EXPECT_TRUE(slash.usage_problem.empty());
   ASSERT_EQ(slash.roots.size(), 1u);
+  // Written as a folder, but the job's folder has one of that name: refused, not guessed.
+  auto m_both = m;
+  m_both.roots.push_back(listed(2, "/home/u/work/out", true));
+  const auto both = pull_sources(request({"31", "ckpt/*.pt", "out/"}), m_both);
+  EXPECT_EQ(both.usage_problem,
+            "'out/' is a folder in the job's folder /home/u/work and is written as the "
+            "destination: say where the files go with -t DIR");
+  EXPECT_TRUE(both.roots.empty());
 
   // "out" without a slash: the destination only when it matches nothing there and is a
   // local folder.

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ec2dl/ssh/reconnect.hpp"
+#include "ec2dl/util/time.hpp"
 
 // ssh::Reconnector's two modes, driven by a connect function that fails as told (a session
 // cannot be made without a server, so these tests cover what happens while it is down).
@@ -72,6 +73,21 @@ TEST(ReconnectorBlocking, RetryNeverRunsTheOperationWithoutASession) {
   EXPECT_EQ(r.error().kind(), core::ErrorKind::auth);
   EXPECT_EQ(runs, 0);
   EXPECT_EQ(server.calls, 2);
+}
+
+TEST(ReconnectorBlocking, GivesUpAtTheDeadlineAfterWaitingForIt) {
+  FakeServer server{{refused()}};
+  Reconnector link(Reconnector::Mode::blocking, target(), server.connect(),
+                   {.first_delay_ms = 60000, .max_delay_ms = 60000});
+  const auto start = std::chrono::steady_clock::now();
+  link.give_up_at(util::monotonic_ms() + 300);
+  auto s = link.session();
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message(), refused().message());
+  EXPECT_EQ(server.calls, 1);                       // the next try would start after the deadline
+  EXPECT_GE(took, std::chrono::milliseconds(250));  // it waited for the deadline ...
+  EXPECT_LT(took, std::chrono::seconds(30));        // ... not for the next try
 }
 
 TEST(ReconnectorBlocking, GivesUpWhenTheTimeIsUp) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ec2dl/core/error.hpp"
+#include "ec2dl/jobs/follow.hpp"
 #include "ec2dl/remote/job_log.hpp"
 #include "ec2dl/ssh/reconnect.hpp"
 
@@ -44,11 +45,11 @@ class LogPrinter {
   bool m_closed = false;
 };
 
-// Prints job `id`'s log from byte `offset` through `filter` until the job has ended, then
+// Prints job `id`'s log from the cursor through `filter` until the job has ended, then
 // returns the job's exit status (a notice says how it ended unless -q). Ctrl-C stops
 // following and leaves the job running (130); 141 when the reader of stdout went away.
 core::Result<int> follow_job(ssh::Reconnector& link, core::Context& ctx, const std::string& base,
-                             std::int64_t id, const std::string& log, std::int64_t offset,
+                             std::int64_t id, const std::string& log, jobs::LogCursor cursor,
                              remote::LogFilter& filter);
 
 // Blocks until the jobs `ids` end, says how each ended (stderr; JSON on stdout with --json),

@@ -77,6 +77,12 @@ class Reconnector {
   // operation on it, and ignores errors that session() itself returned while down.
   void failed(const core::Error& error);
 
+  // Blocking mode: session() stops retrying when the next attempt would start after
+  // `monotonic_ms` (util::monotonic_ms time; 0: no such limit): it waits until then and
+  // returns the last failure.
+  // For a wait with a timeout, which must end at its deadline even while the link is down.
+  void give_up_at(std::int64_t monotonic_ms) { m_give_up_at_ms = monotonic_ms; }
+
   // True once a connection was lost and not yet reopened.
   bool reconnecting() const { return m_lost; }
 
@@ -103,6 +109,7 @@ class Reconnector {
   int m_reconnects = 0;
   int m_attempts = 0;                  // failed attempts since the loss (fail-fast)
   std::int64_t m_next_attempt_ms = 0;  // no attempt before this (fail-fast)
+  std::int64_t m_give_up_at_ms = 0;    // no attempt after this (blocking; 0: none)
 };
 
 }  // namespace ec2dl::ssh

@@ -28,6 +28,7 @@ struct PullSources {
   std::vector<SourceRoot> roots;      // the sources, with their exclusion rules
   std::vector<std::string> warnings;  // sources some of whose folders could not be read
   std::vector<std::string> problems;  // operands with no match, roots that cannot be read
+  std::string usage_problem;          // operands that can be read two ways ("" if not)
 };
 
 // Reads the manifest answering pull_query(request): which operands were sources (the job

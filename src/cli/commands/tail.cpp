@@ -20,9 +20,10 @@ namespace {
 constexpr std::int64_t k_first_read = 64 * 1024;
 constexpr std::int64_t k_max_read = 16 * 1024 * 1024;
 
-// Prints the last `lines` lines of `log` and returns the offset after them.
-core::Result<std::int64_t> print_last_lines(ssh::Session& session, const std::string& log,
-                                            int lines, LogPrinter& printer) {
+// Prints the last `lines` lines of `log` and returns where a follow goes on: the offset
+// after them, with the bytes before it as read.
+core::Result<jobs::LogCursor> print_last_lines(ssh::Session& session, const std::string& log,
+                                               int lines, LogPrinter& printer) {
   std::int64_t len = lines == 0 ? 0 : k_first_read;
   for (;;) {
     EC2DL_TRY_ASSIGN(const auto tail, jobs::read_tail(session, log, len));
@@ -34,7 +35,12 @@ core::Result<std::int64_t> print_last_lines(ssh::Session& session, const std::st
     }
     const auto from = start.value_or(0);
     printer.feed(std::string_view(tail.bytes).substr(from));
-    return tail.size;
+    jobs::LogCursor cursor{.offset = tail.from, .before = std::string()};
+    if (tail.from > 0) {
+      cursor.before.reset();  // what came before the bytes read is unknown ...
+    }
+    cursor.advance(tail.bytes);  // ... unless these cover it
+    return cursor;
   }
 }
 
@@ -115,9 +121,9 @@ core::Result<int> run(const Options& options, core::Context& ctx) {
   if (job) {
     return follow_job(link, ctx, base, job->id, log, *end, filter);
   }
-  std::int64_t offset = *end;
+  auto cursor = *end;
   auto followed = jobs::follow(
-      link, log, offset, "", [&](std::string_view bytes) { return printer.feed(bytes); },
+      link, log, cursor, "", [&](std::string_view bytes) { return printer.feed(bytes); },
       [&] {
         if (!ctx.options().quiet) {
           fmt::print(stderr, "ec2dl: {} shrank; following it from its start\n",

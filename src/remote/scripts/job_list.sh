@@ -9,11 +9,9 @@
 # jobs, then per process "proc" followed by sid, start, user, comm, cmd. Text read from files
 # is bounded (head -c) and loses NUL bytes, so nothing in a folder can break the framing or
 # the client's memory.
-# An ended job's fields no longer change: its record is kept in DIR/listing the first time
-# it is listed (written aside, then renamed) and later listings send the kept records with
-# one `cat` for many jobs instead of six forks per job. A record is used only while it is
-# strictly newer than every file it was made from (so a file rewritten since, even within
-# the same second, makes it again).
+# An ended job's fields no longer change: the first listing that reads it after it ended
+# keeps its record in DIR/listing.v1 (see keep_record), and later listings send the kept
+# records with one find/awk pass and one cat for all jobs instead of six forks per job.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
 # uses: job_lib
 set -u
@@ -35,57 +33,7 @@ number() { # KEY FILE
   printf '%s\0%s\0' "$1" "$value"
 }
 
-# fresh DIR: true when DIR/listing is newer than every file its record is made from.
-fresh() {
-  for f in exit name command workdir log gpus pid started; do
-    # shellcheck disable=SC3013  # -nt: only used when the shell has it (keep, below)
-    [ ! -e "$1/$f" ] || [ "$1/listing" -nt "$1/$f" ] || return 1
-  done
-}
-
-# keep: 1 when this sh has `test -nt` (dash, bash, busybox, ksh, zsh do; POSIX does not
-# require it): then records are kept; otherwise every job is read each time.
-# shellcheck disable=SC3013
-[ / -nt / ] 2>/dev/null
-nt_status=$?
-keep=0
-[ "$nt_status" -le 1 ] && keep=1
-kept=''  # records to send, as ID/listing relative to the jobs folder
-kept_count=0
-send_kept() {
-  [ -n "$kept" ] || return 0
-  set -f
-  # shellcheck disable=SC2086  # the words are ID/listing: digits and a slash
-  (cd -- "$base/jobs" && cat -- $kept 2>/dev/null)
-  set +f
-  kept='' kept_count=0
-}
-
-one() {
-  d=$base/jobs/$1
-  [ "$keep" = 1 ] || {
-    fields "$1"
-    return 0
-  }
-  if [ -f "$d/exit" ] && [ -f "$d/listing" ] && fresh "$d"; then
-    kept="$kept $1/listing"
-    kept_count=$((kept_count + 1))
-    [ "$kept_count" -lt 2000 ] || send_kept
-    return 0
-  fi
-  if [ -f "$d/exit" ] && [ -w "$d" ]; then
-    # Make the record aside, then rename it: a listing killed halfway keeps none.
-    if fields "$1" >"$d/.listing.$$" 2>/dev/null && mv -f -- "$d/.listing.$$" "$d/listing"; then
-      kept="$kept $1/listing"
-      kept_count=$((kept_count + 1))
-      [ "$kept_count" -lt 2000 ] || send_kept
-      return 0
-    fi
-    rm -f -- "$d/.listing.$$"
-  fi
-  fields "$1"
-}
-
+# fields ID: the job's record, read from its files.
 fields() {
   d=$base/jobs/$1
   printf '%s\0%s\0' id "$1"
@@ -110,56 +58,99 @@ fields() {
   return 0
 }
 
-if [ $# -eq 0 ] && [ "$newest" != 0 ] && [ -d "$base/jobs" ]; then
-  # The NEWEST highest ids, from the folder names alone.
-  for n in $(
-    for d in "$base"/jobs/*; do
-      case ${d##*/} in '' | *[!0-9]*) continue ;; esac
-      echo "${d##*/}"
-    done | sort -n | tail -n "$newest"
-  ); do
-    one "$n"
+# Kept records need GNU find's -printf (for the files' times) and a registry this user can
+# write; without them (busybox) every job is read each time.
+keep=0
+if [ -d "$base/jobs" ] && [ -w "$base/jobs" ] &&
+  find "$base/jobs" -maxdepth 0 -printf '' 2>/dev/null; then
+  keep=1
+fi
+
+# The ids to list, one per line: those given; else every job folder, or the NEWEST.
+selected() {
+  if [ $# -gt 0 ]; then
+    for n in "$@"; do
+      case $n in '' | *[!0-9]*) continue ;; esac
+      echo "$n"
+    done
+    return 0
+  fi
+  for d in "$base"/jobs/*; do
+    [ -d "$d" ] || continue
+    case ${d##*/} in '' | *[!0-9]*) continue ;; esac
+    echo "${d##*/}"
+  done | if [ "$newest" != 0 ]; then sort -n | tail -n "$newest"; else cat; fi
+}
+
+# keep_record ID: makes DIR/listing.v1 for an ended job, or fails leaving none. The record
+# ends with the pair "kept 1" (ignored by the client) whose write must succeed, so a record
+# cut short by a full disk is not kept. Its time is set to a stamp taken before the first
+# file was read, so a file rewritten while it was made is newer and makes it again.
+keep_record() {
+  d=$base/jobs/$1
+  tmp=$d/.listing.$$
+  for left in "$d"/.listing.*; do # what a listing killed halfway left
+    [ -e "$left" ] && rm -f -- "$d"/.listing.*
+    break
   done
-elif [ $# -eq 0 ] && [ "$keep" = 1 ] && [ -d "$base/jobs" ]; then
-  # Every job, in one pass over the folders' files (GNU find, as push and pull need): awk
-  # says which kept records are still fresh ("K ID", sent with cat) and which jobs must be
-  # read ("S ID"), by the same rule as fresh(). %T@ is read as a number; rounding keeps the
-  # order of two times, so a file newer than the record never looks older.
-  verdicts=$(cd -- "$base/jobs" && find . -mindepth 1 -maxdepth 2 -printf '%h\t%f\t%T@\n' 2>/dev/null |
-    awk -F '\t' '
-      $1 == "." { id = $2 } $1 != "." { id = substr($1, 3) }
-      id !~ /^[0-9]+$/ { next }
-      !(id in seen) { seen[id] = 1; order[++n] = id }
+  : >"$tmp.stamp" 2>/dev/null || return 1
+  if { fields "$1" && printf '%s\0%s\0' kept 1; } >"$tmp" 2>/dev/null &&
+    touch -r "$tmp.stamp" -- "$tmp" && mv -f -- "$tmp" "$d/listing.v1"; then
+    rm -f -- "$tmp.stamp"
+    return 0
+  fi
+  rm -f -- "$tmp" "$tmp.stamp"
+  return 1
+}
+
+ids=$(selected "$@")
+if [ "$keep" = 1 ] && [ -n "$ids" ]; then
+  # One pass over the selected folders' files (times as numbers; rounding keeps the order of
+  # two times, so a file newer than the record never looks older). A kept record is sent
+  # ("K") while the job has ended and the record is strictly newer than the later of the
+  # modification and change times of every file it was made from (a change time cannot be
+  # set back); any other job is read ("S"), and kept when it has ended.
+  verdicts=$(
+    {
+      # shellcheck disable=SC2086  # the ids are digits, one per line
+      printf 'R\t%s\n' $ids
+      printf '%s\n' "$ids" | (cd -- "$base/jobs" && xargs -r sh -c \
+        'exec find "$@" -maxdepth 1 -printf "%h\t%f\t%T@\t%C@\n" 2>/dev/null' sh)
+    } | awk -F '\t' '
+      $1 == "R" { if (!($2 in want)) { want[$2] = 1; order[++n] = $2 } next }
       $1 == "." { next }
-      $2 == "listing" { kept[id] = $3 + 0; next }
+      { id = $1; sub(/^\.\//, "", id) }
+      !(id in want) { next }
+      $2 == "listing.v1" { kept[id] = $3 + 0; next }
       $2 ~ /^(exit|name|command|workdir|log|gpus|pid|started)$/ {
-        if (!(id in dep) || $3 + 0 > dep[id]) dep[id] = $3 + 0
+        t = $3 + 0; if ($4 + 0 > t) t = $4 + 0
+        if (!(id in dep) || t > dep[id]) dep[id] = t
         if ($2 == "exit") ended[id] = 1
       }
       END {
         for (i = 1; i <= n; i++) {
           id = order[i]
-          if ((id in ended) && (id in kept) && kept[id] > dep[id]) print "K " id "/listing"
+          if ((id in ended) && (id in kept) && kept[id] > dep[id]) print "K " id "/listing.v1"
           else print "S " id
         }
       }')
-  printf '%s\n' "$verdicts" | sed -n 's/^K //p' | (cd -- "$base/jobs" && xargs -r cat -- 2>/dev/null)
+  fresh=$(printf '%s\n' "$verdicts" | sed -n 's/^K //p')
+  made=''
   for n in $(printf '%s\n' "$verdicts" | sed -n 's/^S //p'); do
-    one "$n"
+    if [ -f "$base/jobs/$n/exit" ] && keep_record "$n"; then
+      made="$made
+$n/listing.v1"
+    else
+      fields "$n"
+    fi
   done
-elif [ $# -eq 0 ]; then
-  for d in "$base"/jobs/*; do
-    n=${d##*/}
-    case $n in '' | *[!0-9]*) continue ;; esac
-    one "$n"
-  done
+  printf '%s\n%s\n' "$fresh" "$made" | sed '/^$/d' |
+    (cd -- "$base/jobs" && xargs -r cat -- 2>/dev/null)
 else
-  for n in "$@"; do
-    case $n in '' | *[!0-9]*) continue ;; esac
-    one "$n"
+  for n in $ids; do
+    fields "$n"
   done
 fi
-send_kept
 
 # command_line PID: the first 4 KiB of PID's command line, words separated by spaces.
 command_line() {

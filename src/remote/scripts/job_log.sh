@@ -2,13 +2,14 @@
 # Usage: job_log.sh tail LOG LEN
 #          prints the log's size in bytes and a newline, then its last LEN bytes (fewer
 #          when it is shorter): exactly the bytes before that size.
-#        job_log.sh follow LOG OFFSET [DIR]
+#        job_log.sh follow LOG OFFSET [DIR [MARK]]
 #          prints the log's bytes from OFFSET on as they are written. With DIR (a job
 #          folder) it ends, status 0, once the job has ended and every byte is out; without
 #          DIR it goes on until the client goes away. Status 3: the log shrank below
 #          OFFSET, or the bytes before OFFSET changed (truncated or replaced, then written
 #          past OFFSET again): the client follows it again from 0; status 4: the log
-#          cannot be read.
+#          cannot be read. MARK: the bytes before OFFSET as the client has them, in hex
+#          ("-" or none: taken from the log when the follow starts).
 # LOG may start with "~/"; a relative LOG is under $HOME.
 # shellcheck disable=SC2154  # value, state, boot, proc_*: set by job_lib.sh, sent first
 # uses: job_lib
@@ -54,8 +55,13 @@ case $mode in
     exit_on_stdin_eof $$
     trap stop_stdin_watch EXIT
     current_boot
-    mark_at "$off"
-    sent=$mark
+    # The client's bytes before OFFSET, in hex ("-": unknown, taken from the log now), so a
+    # log rewritten before this follow started is seen too.
+    sent=${5--}
+    if [ "$sent" = - ]; then
+      mark_at "$off"
+      sent=$mark
+    fi
     while :; do
       if ! size_of; then
         printf 'cannot read %s\n' "$log" >&2

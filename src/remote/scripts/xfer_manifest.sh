@@ -59,6 +59,11 @@ find_job() {
 }
 
 used=0
+# A file wins over a job of the same name when auto is 2: then no job is looked for (which
+# reads every job's name).
+if [ "$auto" = 2 ] && { [ -e "$HOME/$job" ] || [ -L "$HOME/$job" ]; }; then
+  job=''
+fi
 if [ -n "$job" ]; then
   jd=$(find_job "$job")
   if [ "$auto" != 0 ]; then
