@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,11 @@ Measured measured(const std::vector<std::string>& args, const std::string& remot
   RunOptions o = sandbox().ec2dl_env();
   o.env["EC2DL_REMOTE_DIR"] = remote_dir;
   o.timeout_s = 180;
+  // Under AddressSanitizer freed memory is held back (quarantine, 256 MB by default) before
+  // reuse, which would look like growth: keep that small so the comparison is about ec2dl.
+  if (const char* asan = std::getenv("ASAN_OPTIONS"); asan != nullptr) {
+    o.env["ASAN_OPTIONS"] = std::string(asan) + ":quarantine_size_mb=4";
+  }
   Measured m;
   m.result = run_process(argv, o);
   m.max_rss_kib = gnu_time_max_rss_kib(stats);
@@ -224,7 +230,12 @@ TEST(HostileServer, RepeatedNvidiaSmiRowsKeepTimeAndMemoryBounded) {
       EXPECT_LT(m.result.err.size(), 1024u) << m.result.err.substr(0, 2000);
       EXPECT_FALSE(m.result.timed_out);
       ASSERT_GT(m.max_rss_kib, 0);
-      EXPECT_LT(m.max_rss_kib, 64 * 1024) << "baseline " << baseline[c] << " KiB";
+      // The 64 MiB bar is ec2dl's own; under AddressSanitizer its shadow memory alone is
+      // most of that (the baseline is about 55 MiB there), so the sanitizer pass checks
+      // the growth over the baseline only, and the plain pass checks both.
+      if (std::getenv("ASAN_OPTIONS") == nullptr) {
+        EXPECT_LT(m.max_rss_kib, 64 * 1024) << "baseline " << baseline[c] << " KiB";
+      }
       EXPECT_LT(m.max_rss_kib, baseline[c] + 40 * 1024) << "baseline " << baseline[c] << " KiB";
     }
   }
